@@ -1,0 +1,32 @@
+# Two commands for a newcomer: `make serve` and `make test`. Both install what they need.
+VENV := .venv
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: serve test lint chromium
+
+$(STAMP): pyproject.toml requirements.lock
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -c requirements.lock -e '.[test]'
+	touch $(STAMP)
+
+## Serve the app on the embedded defaults (SQLite in instance/, created on first start).
+serve: $(STAMP)
+	$(VENV)/bin/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+## Run the whole test suite: lint, Flask test client, and a real Chromium.
+test: $(STAMP) chromium lint
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Browser tests drive Debian's Chromium by path (Playwright cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }

@@ -1,0 +1,67 @@
+"""Prospectra: a Flask service whose only cookies are the two strictly necessary ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli
+from . import database
+from . import errors
+from . import security
+from . import sessions
+from .auth import bp as auth_bp
+from .config import PROJECT_ROOT
+from .config import flask_config
+from .config import load_settings
+from .dashboard import bp as dashboard_bp
+from .extensions import limiter
+from .extensions import login_manager
+from .help import bp as help_bp
+from .home import bp as home_bp
+from .legal import bp as legal_bp
+from .privacy import registry
+from .privacy.guard import CookieGuard
+
+
+def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False) -> Flask:
+    """Build the application from the settings (default.toml, $PROSPECTRA_CONFIG, PROSPECTRA_*).
+
+    :param overrides: nested settings applied last, as tests do.
+    :raises prospectra.config.ConfigError: when a setting is invalid.
+    """
+    settings = load_settings(overrides)
+    app = Flask(
+        __name__,
+        instance_path=settings["app"]["instance_path"] or str(PROJECT_ROOT / "instance"),
+        template_folder=PROJECT_ROOT / "templates",
+    )
+    app.testing = testing
+    app.config.from_mapping(flask_config(settings, Path(app.instance_path)))
+
+    # Extensions, in dependency order: the database (and its migrations) before the session store.
+    database.init_app(app)
+    sessions.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
+
+    for bp in (home_bp, auth_bp, dashboard_bp, legal_bp, help_bp):
+        app.register_blueprint(bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.context_processor(lambda: {"service": settings["service"]})
+
+    # Outermost layers: trust the configured proxies, then let no undeclared cookie out.
+    proxy = settings["proxy"]
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy["x_for"], x_proto=proxy["x_proto"],
+                            x_host=proxy["x_host"])  # fmt: skip
+    app.wsgi_app = CookieGuard(
+        app.wsgi_app,
+        registry.declared(settings),
+        strict=app.debug or app.testing or settings["app"]["environment"] != "production",
+    )
+    return app

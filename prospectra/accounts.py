@@ -1,0 +1,83 @@
+"""Accounts: creation, deletion and password checks, shared by the views and the CLI."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError
+from argon2.exceptions import VerificationError
+from email_validator import EmailNotValidError
+from email_validator import validate_email
+from sqlalchemy import select
+
+from .extensions import db
+from .models import User
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 256
+_hasher = PasswordHasher()
+# Checked against when the e-mail is unknown, so that the answer takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password: equalises the login timing")
+
+
+class AccountError(ValueError):
+    """The request cannot be carried out; the message is meant for the person who made it."""
+
+
+def normalise_email(email: str) -> str:
+    """Return the canonical form of an address, or raise :class:`AccountError`."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as e:
+        raise AccountError(f"Not a valid e-mail address: {e}") from None
+
+
+def find_user(email: str) -> User | None:
+    """Return the account with this e-mail address, if any (the address is normalised first)."""
+    try:
+        email = normalise_email(email)
+    except AccountError:
+        return None
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def create_user(email: str, password: str) -> User:
+    """Create an account.
+
+    :raises AccountError: invalid address, address already used, or password out of bounds.
+    """
+    email = normalise_email(email)
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise AccountError(
+            f"The password must have between {MIN_PASSWORD} and {MAX_PASSWORD} characters."
+        )
+    if find_user(email) is not None:
+        raise AccountError(f"An account with the address {email} already exists.")
+    user = User(email=email, password_hash=_hasher.hash(password))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def delete_user(email: str) -> bool:
+    """Delete an account; return False when there was none."""
+    user = find_user(email)
+    if user is None:
+        return False
+    db.session.delete(user)
+    db.session.commit()
+    return True
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the user whose e-mail and password these are, else None, in constant-ish time."""
+    user = find_user(email)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        db.session.commit()
+    return user

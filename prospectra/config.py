@@ -1,0 +1,220 @@
+"""Settings: config/default.toml, then $PROSPECTRA_CONFIG, then PROSPECTRA_* variables.
+
+Flask's own ``from_file`` keeps only upper-case keys and replaces nested tables whole, so the
+project reads its lower-case TOML tables itself, validates them against default.toml (which is the
+schema) and maps them to Flask's and the extensions' keys in one place, :func:`flask_config`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from limits import parse_many
+
+from .privacy import registry
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = PROJECT_ROOT / "config" / "default.toml"
+ENV_PREFIX = "PROSPECTRA_"
+FILE_VARIABLE = "PROSPECTRA_CONFIG"
+ONE_YEAR = 365 * 24 * 3600
+
+
+class ConfigError(Exception):
+    """A setting is unknown, of the wrong type or contradicts another; the message names the key."""
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] = os.environ
+) -> dict[str, Any]:
+    """Return the merged, validated settings.
+
+    :param overrides: nested settings applied last (tests use it).
+    :raises ConfigError: on the first invalid key, with a one-line message.
+    """
+    schema = _read_toml(DEFAULT_FILE)
+    settings = copy.deepcopy(schema)
+    if environ.get(FILE_VARIABLE):
+        _merge(settings, _read_toml(Path(environ[FILE_VARIABLE])), schema, "")
+    _merge(settings, _from_environ(environ, schema), schema, "")
+    if overrides:
+        _merge(settings, overrides, schema, "")
+    _check(settings)
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise ConfigError(f"{FILE_VARIABLE}: cannot read {path}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+
+
+def _from_environ(environ: Mapping[str, str], schema: dict[str, Any]) -> dict[str, Any]:
+    """Turn PROSPECTRA_TABLE__KEY=value into {"table": {"key": value}} (JSON when it parses)."""
+    result: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == FILE_VARIABLE:
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        expected = schema
+        for part in path:
+            expected = expected.get(part) if isinstance(expected, dict) else None
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        if isinstance(expected, str) and not isinstance(value, str):
+            value = raw  # a secret such as "123456" stays a string
+        node = result
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{name}: conflicts with another PROSPECTRA_ variable")
+        node[path[-1]] = value
+    return result
+
+
+def _merge(target: dict, source: Mapping, schema: dict, prefix: str) -> None:
+    for key, value in source.items():
+        where = f"{prefix}{key}"
+        if key not in schema:
+            raise ConfigError(f"{where}: unknown key (config/default.toml lists every key)")
+        expected = schema[key]
+        if isinstance(expected, dict):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{where}: expected a table of settings")
+            _merge(target[key], value, expected, where + ".")
+            continue
+        if type(value) is not type(expected) and not (
+            isinstance(expected, float) and type(value) is int
+        ):
+            raise ConfigError(
+                f"{where}: expected {_type_name(expected)}, got {_type_name(value)} {value!r}"
+            )
+        target[key] = value
+
+
+def _type_name(value: Any) -> str:
+    names = {bool: "true/false", int: "an integer", float: "a number", str: "a string"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _check(s: dict[str, Any]) -> None:
+    """Reject values that are well typed but out of range or contradictory."""
+    production = s["app"]["environment"] == "production"
+    _one_of(s, "app.environment", ("development", "production"))
+    _one_of(s, "session.store", ("sqlalchemy", "redis"))
+    _one_of(s, "cookies.samesite", ("Lax", "Strict"))
+    _between(s, "session.idle_timeout_minutes", 1, 24 * 60)
+    _between(s, "session.absolute_lifetime_hours", 1, 30 * 24)
+    _between(s, "session.cleanup_every_n_requests", 0, 10**9)
+    _between(s, "security.hsts_max_age", ONE_YEAR, 10 * ONE_YEAR)
+    _between(s, "security.max_request_kb", 1, 100 * 1024)
+    for key in ("x_for", "x_proto", "x_host"):
+        _between(s, f"proxy.{key}", 0, 5)
+    if s["session"]["idle_timeout_minutes"] > s["session"]["absolute_lifetime_hours"] * 60:
+        raise ConfigError(
+            "session.idle_timeout_minutes: longer than session.absolute_lifetime_hours"
+        )
+    if s["app"]["instance_path"] and not Path(s["app"]["instance_path"]).is_absolute():
+        raise ConfigError("app.instance_path: must be an absolute path")
+    secret = s["app"]["secret_key"]
+    if secret and len(secret) < 32:
+        raise ConfigError("app.secret_key: must be at least 32 characters")
+    if production and not secret:
+        raise ConfigError("app.secret_key: required in production (set PROSPECTRA_APP__SECRET_KEY)")
+    if production and s["cookies"]["relaxed"]:
+        raise ConfigError("cookies.relaxed: refused in production (cookies must stay Secure)")
+    if production and s["service"]["domain"] in ("", "localhost"):
+        raise ConfigError("service.domain: set the public domain of the service in production")
+    if "@" not in s["service"]["contact_email"].strip("@"):
+        raise ConfigError("service.contact_email: not an e-mail address")
+    try:
+        datetime.date.fromisoformat(s["service"]["policy_date"])
+    except ValueError:
+        raise ConfigError("service.policy_date: expected a date as YYYY-MM-DD") from None
+    for key in ("login_per_address", "login_per_account"):
+        try:
+            parse_many(s["limits"][key])
+        except ValueError:
+            raise ConfigError(f"limits.{key}: not a rate limit such as '5 per minute'") from None
+
+
+def _get(s: dict, dotted: str) -> Any:
+    table, key = dotted.split(".")
+    return s[table][key]
+
+
+def _one_of(s: dict, dotted: str, allowed: tuple[str, ...]) -> None:
+    if _get(s, dotted) not in allowed:
+        raise ConfigError(f"{dotted}: must be one of {', '.join(map(repr, allowed))}")
+
+
+def _between(s: dict, dotted: str, low: int, high: int) -> None:
+    if not low <= _get(s, dotted) <= high:
+        raise ConfigError(f"{dotted}: must be between {low} and {high}")
+
+
+def instance_secret(instance_path: Path) -> str:
+    """Return the development secret kept in the instance folder, creating it on first use."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def flask_config(settings: dict[str, Any], instance_path: Path) -> dict[str, Any]:
+    """Map the settings to the keys Flask and its extensions read."""
+    session, cookies = settings["session"], settings["cookies"]
+    relaxed = cookies["relaxed"]
+    database_url = settings["database"]["url"] or (
+        f"sqlite:///{instance_path / 'prospectra.sqlite3'}"
+    )
+    max_bytes = settings["security"]["max_request_kb"] * 1024
+    absolute = datetime.timedelta(hours=session["absolute_lifetime_hours"])
+    return {
+        "PROSPECTRA": settings,
+        "SECRET_KEY": settings["app"]["secret_key"] or instance_secret(instance_path),
+        "PREFERRED_URL_SCHEME": "https",
+        "MAX_CONTENT_LENGTH": max_bytes,
+        "MAX_FORM_MEMORY_SIZE": max_bytes,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Flask-Session: the cookie ends with the browser; the server record's expiry is the idle
+        # timeout, pushed back on every request (the absolute lifetime is checked by the app).
+        "SESSION_TYPE": session["store"],
+        "SESSION_PERMANENT": False,
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "PERMANENT_SESSION_LIFETIME": datetime.timedelta(minutes=session["idle_timeout_minutes"]),
+        "SESSION_ABSOLUTE_LIFETIME": absolute,
+        "SESSION_CLEANUP_N_REQUESTS": session["cleanup_every_n_requests"] or None,
+        "SESSION_KEY_PREFIX": "session:",
+        "SESSION_COOKIE_NAME": registry.cookie_name(registry.SESSION, relaxed=relaxed),
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
+        "SESSION_COOKIE_SECURE": not relaxed,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": cookies["samesite"],
+        "CSRF_COOKIE_NAME": registry.cookie_name(registry.CSRF, relaxed=relaxed),
+        # A login form left open stays valid as long as a session could last.
+        "WTF_CSRF_TIME_LIMIT": int(absolute.total_seconds()),
+        "WTF_CSRF_SSL_STRICT": True,
+        "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
+        "RATELIMIT_STORAGE_URI": settings["limits"]["storage_uri"],
+        "RATELIMIT_HEADERS_ENABLED": False,
+    }

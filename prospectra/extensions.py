@@ -1,0 +1,25 @@
+"""The extension objects, unbound: each is bound to the application in create_app()."""
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_session import Session
+from flask_sqlalchemy import SQLAlchemy
+from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+server_session = Session()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+talisman = Talisman()
+# Keyed on the client address (ProxyFix makes it the real one behind a proxy); no cookie involved.
+limiter = Limiter(key_func=get_remote_address)

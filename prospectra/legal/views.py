@@ -1,0 +1,36 @@
+"""Legal pages: the cookie policy (rendered from the registry), its JSON form, privacy, notice."""
+
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+from flask import render_template
+
+from ..privacy import policy
+
+bp = Blueprint("legal", __name__, url_prefix="/legal")
+
+
+@bp.get("/cookies")
+def cookies():
+    """The cookie policy, its table generated from the registry."""
+    return render_template(
+        "legal/cookies.html", policy=policy.declaration(current_app.config["PROSPECTRA"])
+    )
+
+
+@bp.get("/cookies.json")
+def cookies_json():
+    """The same declaration, machine-readable (for audits and the cookie scanner)."""
+    return jsonify(policy.declaration(current_app.config["PROSPECTRA"]))
+
+
+@bp.get("/privacy")
+def privacy():
+    """The privacy policy the cookie policy refers to."""
+    return render_template("legal/privacy.html")
+
+
+@bp.get("/notice")
+def notice():
+    """The legal notice (publisher, publication director, host)."""
+    return render_template("legal/notice.html")

@@ -1,0 +1,137 @@
+"""Flask-Session for the login session, with Flask-WTF's CSRF secret in a cookie of its own.
+
+Written by hand because no library does it: Flask-WTF keeps its CSRF secret in
+``session["csrf_token"]`` (its maintainers declined to move it, pallets-eco/flask-wtf#219), and with
+Flask-Session that would store a server-side session, and set the session cookie, for every
+anonymous visitor of a page with a form. Here that one key lives in its own signed browser-session
+cookie; everything else stays server-side, and Flask-WTF and Flask-Session are used unchanged.
+
+The interface also enforces what Flask-Session leaves to the application: the absolute session
+lifetime, deletions that carry the cookie's attributes (a browser ignores the deletion of a
+``__Host-`` cookie without Secure), and the removal of a cookie whose server record is gone.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Flask
+from flask import Request
+from flask.sessions import SessionInterface
+from flask.wrappers import Response
+from itsdangerous import BadData
+from itsdangerous import URLSafeSerializer
+
+CSRF_KEY = "csrf_token"  # Flask-WTF's WTF_CSRF_FIELD_NAME, the key it uses in the session
+LOGIN_AT = "_login_at"  # epoch seconds of the login, for the absolute lifetime
+
+
+class _CsrfOutsideMixin:
+    """Session behaviour for the one key kept outside the server-side dict."""
+
+    csrf: str | None = None
+    csrf_changed = False
+    stale_cookie = False
+
+    def __contains__(self, key: object) -> bool:
+        if key == CSRF_KEY:
+            return self.csrf is not None
+        return super().__contains__(key)
+
+    def __getitem__(self, key: str) -> Any:
+        if key != CSRF_KEY:
+            return super().__getitem__(key)
+        self.accessed = True
+        if self.csrf is None:
+            raise KeyError(key)
+        return self.csrf
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key != CSRF_KEY:
+            return super().get(key, default)
+        self.accessed = True
+        return self.csrf if self.csrf is not None else default
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key != CSRF_KEY:
+            return super().__setitem__(key, value)
+        self.csrf, self.csrf_changed, self.accessed = value, True, True
+
+    def pop(self, key: str, *default: Any) -> Any:
+        if key != CSRF_KEY:
+            return super().pop(key, *default)
+        old = self.csrf
+        self.csrf_changed = self.csrf_changed or old is not None
+        self.csrf = None
+        if old is None and not default:
+            raise KeyError(key)
+        return old if old is not None else default[0]
+
+
+class SplitSessionInterface(SessionInterface):
+    """Wrap a Flask-Session interface; see the module docstring for what it adds."""
+
+    def __init__(self, inner: SessionInterface, app: Flask):
+        self.inner = inner
+        inner.session_class = type(
+            "Split" + inner.session_class.__name__, (_CsrfOutsideMixin, inner.session_class), {}
+        )
+        self.csrf_cookie = app.config["CSRF_COOKIE_NAME"]
+        self.absolute_lifetime = app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
+
+    def __getattr__(self, name: str) -> Any:
+        # regenerate(), sql_session_model, client ... stay reachable through the wrapper.
+        return getattr(self.inner, name)
+
+    def _signer(self, app: Flask) -> URLSafeSerializer:
+        return URLSafeSerializer(app.secret_key, salt="prospectra-csrf-cookie")
+
+    def open_session(self, app: Flask, request: Request):
+        session = self.inner.open_session(app, request)
+        try:
+            session.csrf = self._signer(app).loads(request.cookies.get(self.csrf_cookie, ""))
+        except BadData:
+            session.csrf = None  # absent or tampered: Flask-WTF says the secret is missing
+        if not isinstance(session.csrf, str):
+            session.csrf = None
+        sent = request.cookies.get(self.get_cookie_name(app))
+        if sent and sent != session.sid:
+            session.stale_cookie = True  # unknown or expired on the server
+        login_at = dict.get(session, LOGIN_AT)  # plain dict read: not "accessed", no Vary
+        if login_at is not None and (
+            not isinstance(login_at, int) or time.time() - login_at > self.absolute_lifetime
+        ):
+            session.clear()  # past the absolute lifetime: logged out, record deleted on save
+        return session
+
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        ending = not session and (session.modified or session.stale_cookie)
+        self.inner.save_session(app, session, response)
+        if ending:
+            self._delete(app, response, self.get_cookie_name(app))
+        if session.csrf_changed:
+            if session.csrf is None:
+                self._delete(app, response, self.csrf_cookie)
+            else:
+                response.set_cookie(
+                    self.csrf_cookie, self._signer(app).dumps(session.csrf), **self._attributes(app)
+                )
+            response.vary.add("Cookie")
+
+    def _attributes(self, app: Flask) -> dict[str, Any]:
+        return {
+            "path": "/",
+            "secure": self.get_cookie_secure(app),
+            "httponly": True,
+            "samesite": self.get_cookie_samesite(app),
+        }
+
+    def _delete(self, app: Flask, response: Response, name: str) -> None:
+        """Expire a cookie with the attributes it was set with (replacing a bare deletion)."""
+        others = [h for h in response.headers.getlist("Set-Cookie") if not h.startswith(name + "=")]
+        response.headers.remove("Set-Cookie")
+        for header in others:
+            response.headers.add("Set-Cookie", header)
+        response.delete_cookie(name, **self._attributes(app))
+        response.vary.add("Cookie")

@@ -1,0 +1,1 @@
+"""Prospectra tests."""

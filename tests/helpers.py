@@ -1,0 +1,73 @@
+"""Helpers shared by the tests: read a form's CSRF token, log in and out through the forms."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+PASSWORD = "correct horse battery staple"
+CSRF_FIELD = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class BufferedClient(FlaskClient):
+    """A test client that reads and closes every response, as a browser would (no open files)."""
+
+    def open(self, *args, **kwargs) -> TestResponse:
+        response = super().open(*args, **kwargs)
+        response.get_data()
+        response.close()
+        return response
+
+
+def csrf_token(response: TestResponse) -> str:
+    """Return the CSRF token a rendered form carries."""
+    match = CSRF_FIELD.search(response.get_data(as_text=True))
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+class AuthActions:
+    """Log in and out through the real forms, as a browser would."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(
+        self, email: str = "ada@example.org", password: str = PASSWORD, next: str | None = None
+    ) -> TestResponse:
+        url = "/login" + (f"?next={next}" if next else "")
+        token = csrf_token(self.client.get(url))
+        return self.client.post(
+            url, data={"csrf_token": token, "email": email, "password": password}
+        )
+
+    def logout(self) -> TestResponse:
+        token = csrf_token(self.client.get("/dashboard"))
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+def set_cookie_headers(response: TestResponse) -> list[str]:
+    """Every Set-Cookie header of a response, raw."""
+    return response.headers.getlist("Set-Cookie")
+
+
+def parse_cookie(header: str) -> dict[str, str | bool]:
+    """Read one Set-Cookie header into {"name", "value", lower-cased attributes...}.
+
+    Written out here, independent of the application's own guard, so a test cannot pass merely
+    because the guard and the test share a parsing mistake.
+    """
+    first, *attributes = [part.strip() for part in header.split(";")]
+    name, _, value = first.partition("=")
+    cookie: dict[str, str | bool] = {"name": name, "value": value}
+    for attribute in attributes:
+        key, sep, val = attribute.partition("=")
+        cookie[key.lower()] = val if sep else True
+    return cookie
+
+
+def cookies_set(response: TestResponse) -> dict[str, dict[str, str | bool]]:
+    """The cookies a response sets, by name."""
+    return {c["name"]: c for c in map(parse_cookie, set_cookie_headers(response))}

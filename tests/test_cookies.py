@@ -1,0 +1,202 @@
+"""The policy's promise: two strictly necessary cookies, set only when needed, as declared."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import time_machine
+from sqlalchemy import text
+
+from prospectra.extensions import db
+from prospectra.privacy import registry
+from tests.helpers import PASSWORD
+from tests.helpers import cookies_set
+from tests.helpers import csrf_token
+
+SESSION = "__Host-session"
+CSRF = "__Host-csrf"
+MORNING = datetime.datetime(2026, 11, 29, 9, 0, tzinfo=datetime.UTC)
+PUBLIC_PAGES_WITHOUT_FORM = [
+    "/",
+    "/legal/cookies",
+    "/legal/cookies.json",
+    "/legal/privacy",
+    "/legal/notice",
+    "/help/",
+    "/help/cookies",
+    "/logged-out",
+    "/favicon.ico",
+    "/robots.txt",
+    "/static/style.css",
+    "/static/app.js",
+    "/no-such-page",
+]
+
+
+def session_rows(app) -> int:
+    with app.app_context():
+        return db.session.execute(text("SELECT count(*) FROM sessions")).scalar_one()
+
+
+def assert_declared_attributes(cookie: dict, *, deletion: bool = False) -> None:
+    """Secure, HttpOnly, SameSite=Lax, Path=/, no Domain; browser-session unless a deletion."""
+    assert cookie["secure"] is True
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert cookie["path"] == "/"
+    assert "domain" not in cookie
+    if deletion:
+        assert cookie["value"] == ""
+        assert cookie["max-age"] == "0"
+    else:
+        assert "expires" not in cookie and "max-age" not in cookie
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES_WITHOUT_FORM)
+def test_anonymous_page_without_form_sets_no_cookie(app, client, path):
+    response = client.get(path)
+    assert response.status_code in (200, 404)
+    assert response.headers.getlist("Set-Cookie") == []
+    assert session_rows(app) == 0
+
+
+def test_login_page_sets_only_the_csrf_cookie_and_stores_no_session(app, client):
+    response = client.get("/login")
+    assert response.status_code == 200
+    cookies = cookies_set(response)
+    assert list(cookies) == [CSRF]
+    assert_declared_attributes(cookies[CSRF])
+    assert session_rows(app) == 0
+
+
+def test_csrf_cookie_is_reused_across_form_pages(client):
+    first = client.get("/login")
+    second = client.get("/login")
+    assert CSRF in cookies_set(first)
+    assert cookies_set(second) == {}
+    assert csrf_token(first) != "" and csrf_token(second) != ""
+
+
+def test_login_sets_the_session_cookie_with_declared_attributes(app, client, make_user, auth):
+    make_user()
+    response = auth.login()
+    assert response.status_code == 303
+    cookies = cookies_set(response)
+    assert_declared_attributes(cookies[SESSION])
+    # The sid is token_urlsafe(32): 256 random bits, 43 characters.
+    assert len(cookies[SESSION]["value"]) == 43
+    assert session_rows(app) == 1
+
+
+def test_login_rotates_the_csrf_secret_so_a_pre_login_token_is_refused(client, make_user, auth):
+    make_user()
+    old_token = csrf_token(client.get("/login"))
+    response = auth.login()
+    assert cookies_set(response)[CSRF]["max-age"] == "0"
+    replay = client.post("/logout", data={"csrf_token": old_token})
+    assert replay.status_code == 400
+    assert client.get("/dashboard").status_code == 200  # still logged in
+
+
+def test_session_id_changes_at_login_and_a_planted_id_is_never_adopted(
+    app, client, make_user, auth
+):
+    make_user()
+    client.set_cookie(SESSION, "planted-by-an-attacker", secure=True, httponly=True)
+    response = auth.login()
+    assert cookies_set(response)[SESSION]["value"] != "planted-by-an-attacker"
+    first_sid = client.get_cookie(SESSION).value
+    assert client.get("/login").headers["Location"] == "/dashboard"  # already logged in
+    auth.logout()
+    auth.login()
+    assert client.get_cookie(SESSION).value != first_sid
+
+
+def test_logout_deletes_the_server_record_and_expires_the_cookie_with_its_attributes(
+    app, client, make_user, auth
+):
+    make_user()
+    auth.login()
+    sid = client.get_cookie(SESSION).value
+    response = auth.logout()
+    assert response.status_code == 303
+    assert_declared_attributes(cookies_set(response)[SESSION], deletion=True)
+    assert session_rows(app) == 0
+    # The old cookie, replayed, is anonymous.
+    client.set_cookie(SESSION, sid, secure=True, httponly=True)
+    replay = client.get("/dashboard")
+    assert replay.status_code == 302 and "/login" in replay.headers["Location"]
+
+
+def test_idle_session_ends_after_the_idle_timeout(app, client, make_user, auth):
+    make_user()
+    with time_machine.travel(MORNING, tick=False) as clock:
+        auth.login()
+        clock.shift(datetime.timedelta(minutes=29))
+        assert client.get("/dashboard").status_code == 200
+        clock.shift(datetime.timedelta(minutes=29))  # activity pushed the idle limit back
+        assert client.get("/dashboard").status_code == 200
+        clock.shift(datetime.timedelta(minutes=31))
+        response = client.get("/dashboard")
+    assert response.status_code == 302
+    assert_declared_attributes(cookies_set(response)[SESSION], deletion=True)
+    assert session_rows(app) == 0
+
+
+def test_active_session_ends_at_the_absolute_lifetime(app, client, make_user, auth):
+    make_user()
+    with time_machine.travel(MORNING, tick=False) as clock:
+        auth.login()
+        for _ in range(35):  # a request every 20 minutes, up to 11 h 40 after login
+            clock.shift(datetime.timedelta(minutes=20))
+            assert client.get("/dashboard").status_code == 200
+        clock.shift(datetime.timedelta(minutes=21))  # 12 h 01 after login
+        response = client.get("/dashboard")
+    assert response.status_code == 302
+    assert_declared_attributes(cookies_set(response)[SESSION], deletion=True)
+    assert session_rows(app) == 0
+
+
+def test_login_form_left_open_for_hours_still_works(client, make_user):
+    make_user()
+    with time_machine.travel(MORNING, tick=False) as clock:
+        token = csrf_token(client.get("/login"))
+        clock.shift(datetime.timedelta(hours=3))  # Flask-WTF's default limit is one hour
+        response = client.post(
+            "/login",
+            data={"csrf_token": token, "email": "ada@example.org", "password": PASSWORD},
+        )
+    assert response.status_code == 303
+
+
+def test_cookies_set_over_a_whole_visit_are_exactly_the_registry(app, client, make_user, auth):
+    make_user()
+    seen: dict[str, list[dict]] = {}
+    responses = [client.get(p) for p in PUBLIC_PAGES_WITHOUT_FORM]
+    responses += [
+        client.get("/login"),
+        auth.login(),
+        client.get("/dashboard"),
+        client.get("/account"),
+    ]
+    responses += [auth.logout(), client.get("/login")]
+    for response in responses:
+        for name, cookie in cookies_set(response).items():
+            seen.setdefault(name, []).append(cookie)
+    declared = {c["name"] for c in registry.declared(app.config["PROSPECTRA"])}
+    assert set(seen) == declared
+    for cookies in seen.values():
+        for cookie in cookies:
+            assert_declared_attributes(cookie, deletion=cookie["value"] == "")
+
+
+def test_relaxed_mode_drops_secure_and_the_host_prefix(tmp_path):
+    from prospectra import create_app
+
+    app = create_app(
+        {"app": {"instance_path": str(tmp_path)}, "cookies": {"relaxed": True}}, testing=True
+    )
+    response = app.test_client().get("/login", base_url="http://devbox.test")
+    cookie = cookies_set(response)["csrf"]
+    assert "secure" not in cookie and cookie["httponly"] is True

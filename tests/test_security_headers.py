@@ -1,0 +1,117 @@
+"""Security headers: exact values, on every kind of response."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+import pytest
+
+from prospectra import create_app
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+EXPECTED = {
+    "Content-Security-Policy": CSP,
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+PATHS = [
+    "/",
+    "/login",
+    "/legal/cookies",
+    "/legal/cookies.json",
+    "/static/style.css",
+    "/no-such-page",
+]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_response_carries_the_security_headers(client, path):
+    response = client.get(path)
+    for name, value in EXPECTED.items():
+        assert response.headers.getlist(name) == [value], name
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_csp_never_allows_inline_code_eval_or_other_origins(client):
+    csp = client.get("/").headers["Content-Security-Policy"]
+    for forbidden in ("unsafe-inline", "unsafe-eval", "data:", "http:", "https:", "*"):
+        assert forbidden not in csp
+
+
+def test_permissions_policy_denies_unused_features(client):
+    policy = client.get("/").headers["Permissions-Policy"]
+    for feature in (
+        "camera=()",
+        "microphone=()",
+        "geolocation=()",
+        "browsing-topics=()",
+        "payment=()",
+    ):
+        assert feature in policy
+
+
+def test_pages_contain_no_inline_script_or_style(client):
+    for path in (
+        "/",
+        "/login",
+        "/legal/cookies",
+        "/legal/privacy",
+        "/legal/notice",
+        "/help/",
+        "/help/cookies",
+    ):
+        html = client.get(path).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
+        assert "<style" not in html and " style=" not in html and " on" + "click=" not in html, path
+
+
+def test_own_script_carries_a_matching_subresource_integrity_hash(client):
+    html = client.get("/login").get_data(as_text=True)
+    src, integrity = re.search(r'<script src="([^"]+)" integrity="([^"]+)"', html).groups()
+    body = client.get(src).data
+    assert integrity == "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
+
+
+def test_authenticated_pages_are_never_cached(client, make_user, auth):
+    make_user()
+    auth.login()
+    for path in ("/dashboard", "/account"):
+        assert client.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_pages_with_a_csrf_token_are_never_cached(client):
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+
+
+def test_production_redirects_plain_http_to_https(tmp_path):
+    app = create_app(
+        {
+            "app": {
+                "instance_path": str(tmp_path),
+                "environment": "production",
+                "secret_key": "p" * 32,
+            },
+            "service": {"domain": "app.prospectra.eu"},
+        },
+        testing=True,
+    )
+    response = app.test_client().get("/legal/cookies", base_url="http://app.prospectra.eu")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "https://app.prospectra.eu/legal/cookies"
+    assert response.headers.getlist("Set-Cookie") == []
+
+
+def test_hsts_is_sent_only_over_https(tmp_path):
+    app = create_app({"app": {"instance_path": str(tmp_path)}}, testing=True)
+    response = app.test_client().get("/", base_url="http://127.0.0.1:5000")
+    assert response.status_code == 200  # development serves plain http on loopback
+    assert "Strict-Transport-Security" not in response.headers
