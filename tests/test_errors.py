@@ -134,3 +134,16 @@ def test_login_page_survives_invalid_utf8_in_the_form(client, make_user):
     body = b"csrf_token=" + token.encode() + b"&email=%ff%fe&password=" + PASSWORD.encode()
     response = client.post("/login", data=body, content_type="application/x-www-form-urlencoded")
     assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("code", [400, 403, 404, 405, 413, 429, 500, 503])
+def test_every_error_page_uses_the_layout_and_sets_no_cookie(app, client, code):
+    from flask import abort
+
+    @app.get("/fail")
+    def fail():
+        abort(code)
+
+    response = client.get("/fail")
+    assert_clear_page(response, code)
+    assert response.headers.getlist("Set-Cookie") == []
