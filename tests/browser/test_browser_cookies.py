@@ -82,5 +82,9 @@ def test_password_toggle_script_runs_under_the_csp(live_server, context):
     page.goto(live_server + "/login")
     password = page.get_by_label("Password", exact=True)
     assert password.get_attribute("type") == "password"
-    page.get_by_role("button", name="Show password").click()
+    toggle = page.get_by_role("button", name="Show password")
+    toggle.click()
     assert password.get_attribute("type") == "text"
+    assert toggle.get_attribute("aria-pressed") == "true"
+    toggle.click()
+    assert password.get_attribute("type") == "password"
