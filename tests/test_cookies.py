@@ -200,3 +200,14 @@ def test_relaxed_mode_drops_secure_and_the_host_prefix(tmp_path):
     response = app.test_client().get("/login", base_url="http://devbox.test")
     cookie = cookies_set(response)["csrf"]
     assert "secure" not in cookie and cookie["httponly"] is True
+
+
+def test_no_remember_me_cookie_even_when_a_client_sends_one(client, make_user, auth):
+    # Flask-Login would answer a remember cookie at logout with a deletion of its own: a third,
+    # undeclared cookie. Logging in never sets one, and logging out never mentions it.
+    make_user()
+    client.set_cookie("remember_token", "1|forged", secure=True)
+    login = auth.login()
+    logout = auth.logout()
+    for response in (login, logout):
+        assert "remember_token" not in cookies_set(response)
