@@ -13,10 +13,14 @@ from . import database
 from . import errors
 from . import security
 from . import sessions
+from .analytics import setup as analytics
+from .analytics.views import bp as analytics_bp
 from .auth import bp as auth_bp
 from .config import PROJECT_ROOT
 from .config import flask_config
 from .config import load_settings
+from .consent import decision as consent
+from .consent.views import bp as consent_bp
 from .dashboard import bp as dashboard_bp
 from .extensions import limiter
 from .extensions import login_manager
@@ -47,9 +51,11 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     sessions.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    analytics.init_app(app)
+    consent.init_app(app)
     security.init_app(app)
 
-    for bp in (home_bp, auth_bp, dashboard_bp, legal_bp, help_bp):
+    for bp in (home_bp, auth_bp, dashboard_bp, legal_bp, help_bp, consent_bp, analytics_bp):
         app.register_blueprint(bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -40,7 +40,7 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email))
 
 
-def create_user(email: str, password: str) -> User:
+def create_user(email: str, password: str, *, admin: bool = False) -> User:
     """Create an account.
 
     :raises AccountError: invalid address, address already used, or password out of bounds.
@@ -52,7 +52,7 @@ def create_user(email: str, password: str) -> User:
         )
     if find_user(email) is not None:
         raise AccountError(f"An account with the address {email} already exists.")
-    user = User(email=email, password_hash=_hasher.hash(password))
+    user = User(email=email, password_hash=_hasher.hash(password), is_admin=admin)
     db.session.add(user)
     db.session.commit()
     return user

@@ -6,25 +6,32 @@ import sys
 
 import click
 from flask import Flask
+from flask import current_app
 from flask.cli import AppGroup
 
 from . import accounts
 from . import sessions
+from .analytics import builtin
+from .consent import proof
+from .privacy import report as privacy_report
 
 users = AppGroup("users", help="Create and delete accounts.")
 sessions_group = AppGroup("sessions", help="Maintain the server-side session store.")
+privacy_group = AppGroup("privacy", help="Inspect the cookie and consent set-up.")
+analytics_group = AppGroup("analytics", help="Built-in audience statistics.")
 
 
 @users.command("create")
 @click.argument("email")
-def create_user(email: str) -> None:
+@click.option("--admin", is_flag=True, help="May read the built-in audience statistics.")
+def create_user(email: str, admin: bool) -> None:
     """Create an account; the password is asked for, or read from standard input."""
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = accounts.create_user(email, password)
+        user = accounts.create_user(email, password, admin=admin)
     except accounts.AccountError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Created the account {user.email}.")
@@ -45,7 +52,39 @@ def purge_sessions() -> None:
     click.echo(f"Deleted {sessions.purge_expired()} expired session record(s).")
 
 
+@privacy_group.command("status")
+def privacy_status() -> None:
+    """Print the providers, whether each is exempt and why, the cookies, the version, the banner."""
+    click.echo(privacy_report.status_text(current_app.config["PROSPECTRA"]))
+
+
+@privacy_group.command("purge-consents")
+def purge_consents() -> None:
+    """Delete proof-of-consent records older than consent.record_retention_days (for cron)."""
+    days = current_app.config["PROSPECTRA"]["consent"]["record_retention_days"]
+    click.echo(f"Deleted {proof.purge(days)} consent record(s) older than {days} days.")
+
+
+@analytics_group.command("report")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 800))
+def analytics_report(days: int) -> None:
+    """Print page views per page over the last DAYS days (built-in measurement)."""
+    rows = builtin.report(days)
+    width = max((len(page) for page, _ in rows), default=4)
+    click.echo(f"{'page':<{width}}  views")
+    for page, views in rows:
+        click.echo(f"{page:<{width}}  {views}")
+    click.echo(f"{'total':<{width}}  {sum(v for _, v in rows)}  (last {days} days)")
+
+
+@analytics_group.command("purge")
+def analytics_purge() -> None:
+    """Delete page-view counts older than analytics.builtin.retention_months (for cron)."""
+    months = current_app.config["PROSPECTRA"]["analytics"]["builtin"]["retention_months"]
+    click.echo(f"Deleted {builtin.purge(months)} daily count(s) older than {months} months.")
+
+
 def init_app(app: Flask) -> None:
     """Add the command groups to the application's CLI."""
-    app.cli.add_command(users)
-    app.cli.add_command(sessions_group)
+    for group in (users, sessions_group, privacy_group, analytics_group):
+        app.cli.add_command(group)

@@ -19,6 +19,7 @@ from typing import Any
 
 from limits import parse_many
 
+from .analytics import providers as analytics
 from .privacy import registry
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -145,11 +146,28 @@ def _check(s: dict[str, Any]) -> None:
         datetime.date.fromisoformat(s["service"]["policy_date"])
     except ValueError:
         raise ConfigError("service.policy_date: expected a date as YYYY-MM-DD") from None
+    _check_privacy(s)
     for key in ("login_per_address", "login_per_account"):
         try:
             parse_many(s["limits"][key])
         except ValueError:
             raise ConfigError(f"limits.{key}: not a rate limit such as '5 per minute'") from None
+
+
+def _check_privacy(s: dict[str, Any]) -> None:
+    """Refuse a measurement set-up that would break the published policy (CNIL rules)."""
+    try:
+        providers = analytics.build(s)
+    except analytics.ProviderError as e:
+        raise ConfigError(str(e)) from None
+    _one_of(s, "consent.banner", ("auto", "on", "off"))
+    _between(s, "consent.choice_days", 1, 395)
+    _between(s, "consent.record_retention_days", 1, 3650)
+    needing = [p.key for p in providers if not p.exempt]
+    if needing and s["consent"]["banner"] == "off":
+        raise ConfigError(
+            f"consent.banner: cannot be 'off' while {', '.join(needing)} needs prior consent"
+        )
 
 
 def _get(s: dict, dotted: str) -> Any:

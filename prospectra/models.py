@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime
 
 from flask_login import UserMixin
+from sqlalchemy import JSON
+from sqlalchemy import Date
 from sqlalchemy import DateTime
 from sqlalchemy import String
+from sqlalchemy import UniqueConstraint
+from sqlalchemy import false
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
@@ -26,6 +30,35 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    # May read the built-in audience statistics (flask --app wsgi users create --admin).
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
+
+
+class ConsentRecord(db.Model):
+    """Proof of one consent decision (CNIL 2020-092): no IP, no account, only what was chosen."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[str] = mapped_column(String(64), index=True)
+    policy_version: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(16))  # accept_all, refuse_all, customise
+    choices: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), default=_utcnow, index=True
+    )
+
+
+class PageView(db.Model):
+    """Built-in audience measurement: views of one page on one day. No visitor data at all."""
+
+    __tablename__ = "page_views"
+    __table_args__ = (UniqueConstraint("day", "page", name="uq_page_views_day_page"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[datetime.date] = mapped_column(Date, index=True)
+    page: Mapped[str] = mapped_column(String(200))
+    views: Mapped[int] = mapped_column(default=0)

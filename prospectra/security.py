@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 from pathlib import Path
 
@@ -14,10 +15,12 @@ from flask_login import current_user
 from markupsafe import Markup
 from markupsafe import escape
 
+from .consent import decision
 from .extensions import csrf
 from .extensions import talisman
 
 # Only what the pages use: own scripts, styles and images (favicon); forms post to the app.
+# A measurement provider's origins are added only in responses to visitors it may measure.
 CONTENT_SECURITY_POLICY = {
     "default-src": "'none'",
     "script-src": "'self'",
@@ -50,7 +53,7 @@ def init_app(app: Flask) -> None:
         strict_transport_security=True,
         strict_transport_security_max_age=settings["security"]["hsts_max_age"],
         strict_transport_security_include_subdomains=True,
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy=None,  # set per response by _add_headers (depends on consent)
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
         permissions_policy=PERMISSIONS_POLICY,
@@ -63,9 +66,24 @@ def init_app(app: Flask) -> None:
     app.after_request(_add_headers)
     integrity = _StaticIntegrity(Path(app.static_folder))
     app.jinja_env.globals["script_tag"] = integrity.script_tag
+    app.jinja_env.filters["datetime_utc"] = _datetime_utc
+
+
+def _datetime_utc(epoch: int) -> str:
+    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def content_security_policy() -> str:
+    """The CSP for this response: the fixed policy plus the origins of allowed providers."""
+    directives = {name: [value] for name, value in CONTENT_SECURITY_POLICY.items()}
+    for provider in decision.current().allowed:
+        for name in ("script-src", "connect-src", "img-src"):
+            directives.setdefault(name, ["'self'"]).extend(provider.origins)
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
 def _add_headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = content_security_policy()
     # Talisman 1.1 has no option for these two (wntrblm/flask-talisman#26).
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
@@ -82,11 +100,13 @@ class _StaticIntegrity:
         self.folder = folder
         self.hashes: dict[str, str] = {}
 
-    def script_tag(self, filename: str) -> Markup:
+    def script_tag(self, filename: str, data: dict | None = None) -> Markup:
+        """A deferred ``<script>`` for a static file, with its hash and ``data-`` attributes."""
         if filename not in self.hashes:
             digest = hashlib.sha384((self.folder / filename).read_bytes()).digest()
             self.hashes[filename] = "sha384-" + base64.b64encode(digest).decode()
         src = url_for("static", filename=filename)
+        extra = "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in (data or {}).items())
         return Markup(
-            f'<script src="{escape(src)}" integrity="{self.hashes[filename]}" defer></script>'
+            f'<script src="{escape(src)}" integrity="{self.hashes[filename]}"{extra} defer></script>'
         )

@@ -7,6 +7,7 @@ and CSRF cookies; here every header is checked, from views, extensions, errors a
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -47,9 +48,17 @@ def is_deletion(attributes: dict[str, str]) -> bool:
 def problems(header: str, declared: dict[str, dict[str, Any]]) -> list[str]:
     """List how one Set-Cookie header departs from the registry (empty: it conforms)."""
     name, _, attrs = parse_set_cookie(header)
-    if name not in declared:
+    expected = declared.get(name) or next(
+        (
+            a
+            for pattern, a in declared.items()
+            if "*" in pattern and fnmatch.fnmatchcase(name, pattern)
+        ),
+        None,
+    )
+    if expected is None:
         return [f"cookie {name!r} is not declared in the registry"]
-    expected, found = declared[name], []
+    found = []
     if expected["secure"] and "secure" not in attrs:
         found.append("lacks Secure")
     if expected["http_only"] and "httponly" not in attrs:

@@ -6,30 +6,53 @@ import hashlib
 import json
 from typing import Any
 
+from ..analytics import providers as analytics
+from ..consent.banner import banner_enabled
 from . import registry
 
 
-def version(cookies: list[dict[str, Any]]) -> str:
-    """Return a short fingerprint of the declared cookies: it changes whenever the declaration does.
+def version(cookies: list[dict[str, Any]], measurement: list[dict[str, Any]] = ()) -> str:
+    """Return a short fingerprint of what the policy declares; it changes with the declaration.
 
-    The issuer is left out so that moving to another domain is not taken for a new policy.
+    Issuers are left out so that moving to another domain is not taken for a new policy.
     """
-    material = [{k: v for k, v in c.items() if k != "issuer"} for c in cookies]
+    material = {
+        "cookies": [{k: v for k, v in c.items() if k != "issuer"} for c in cookies],
+        "audience_measurement": list(measurement),
+    }
     digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
     return digest[:12]
+
+
+def measurement(settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """Describe each configured audience-measurement provider as the policy states it."""
+    return [
+        {
+            "provider": p.key,
+            "name": p.name,
+            "purpose": p.purpose,
+            "exempt": p.exempt,
+            "why": p.why,
+            "cookies": [c["name"] for c in p.cookies],
+            "origins": list(p.origins),
+        }
+        for p in analytics.build(settings)
+    ]
 
 
 def declaration(settings: dict[str, Any]) -> dict[str, Any]:
     """Return the machine-readable declaration served at /legal/cookies.json."""
     service = settings["service"]
     cookies = registry.declared(settings)
+    tools = measurement(settings)
     return {
         "service": service["domain"],
         "publisher": service["publisher"],
         "contact": service["contact_email"],
         "policy_date": service["policy_date"],
-        "policy_version": version(cookies),
-        "audience_measurement": [],
+        "policy_version": version(cookies, tools),
+        "audience_measurement": tools,
+        "consent_banner": banner_enabled(settings, analytics.build(settings)),
         "cookies": cookies,
         "other_trackers": [],
     }

@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..analytics import providers as analytics
+
 SESSION = "session"
 CSRF = "csrf"
+CONSENT = "consent"
 HOST_PREFIX = "__Host-"
 STRICTLY_NECESSARY = "strictly necessary"
 
@@ -26,7 +29,7 @@ class Cookie:
     exemption: str
     category: str = STRICTLY_NECESSARY
     http_only: bool = True
-    max_age: int | None = None  # None: deleted when the browser session ends
+    max_age_days: int | None = None  # None: deleted when the browser session ends
 
 
 COOKIES: tuple[Cookie, ...] = (
@@ -60,6 +63,22 @@ COOKIES: tuple[Cookie, ...] = (
 )
 
 
+# Declared only while an audience-measurement provider is configured: it keeps the visitor's choice.
+CONSENT_COOKIE = Cookie(
+    key=CONSENT,
+    label="Cookie choice",
+    purpose=(
+        "Remember your choice about audience measurement (acceptance, refusal or objection), so "
+        "that you are not asked again on every page. Set only when you make a choice."
+    ),
+    retention="{choice_days} days, then you are asked again.",
+    exemption=(
+        "Cookie keeping the user's choice about trackers, exempt from consent (CNIL "
+        "deliberation 2020-091, art. 5)."
+    ),
+)
+
+
 def cookie_name(key: str, *, relaxed: bool = False) -> str:
     """Return the name a cookie is sent under: ``__Host-`` prefixed unless in relaxed mode.
 
@@ -70,30 +89,71 @@ def cookie_name(key: str, *, relaxed: bool = False) -> str:
 
 
 def declared(settings: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return every cookie the running configuration may set, with its exact attributes."""
+    """Return every cookie the running configuration may set, with its exact attributes.
+
+    The app's own cookies first, then (with an audience-measurement provider) the choice cookie
+    and the provider's cookies, which its script deposits only when the visitor may be measured.
+    """
     relaxed = settings["cookies"]["relaxed"]
+    providers = analytics.build(settings)
     lifetimes = {
         "idle_minutes": settings["session"]["idle_timeout_minutes"],
         "absolute_hours": settings["session"]["absolute_lifetime_hours"],
+        "choice_days": settings["consent"]["choice_days"],
     }
-    return [
-        {
-            "name": cookie_name(c.key, relaxed=relaxed),
-            "label": c.label,
-            "issuer": f"{settings['service']['publisher']} ({settings['service']['domain']})",
-            "purpose": c.purpose,
-            "retention": c.retention.format(**lifetimes),
-            "exemption": c.exemption,
-            "category": c.category,
-            "consent_required": False,
-            "attributes": {
-                "secure": not relaxed,
-                "http_only": c.http_only,
-                "same_site": settings["cookies"]["samesite"],
-                "path": "/",
-                "domain": None,
-                "max_age": c.max_age,
-            },
-        }
-        for c in COOKIES
+    own = COOKIES + ((CONSENT_COOKIE,) if providers else ())
+    issuer = f"{settings['service']['publisher']} ({settings['service']['domain']})"
+    result = [
+        _entry(
+            name=cookie_name(c.key, relaxed=relaxed),
+            label=c.label,
+            issuer=issuer,
+            purpose=c.purpose,
+            retention=c.retention.format(**lifetimes),
+            exemption=c.exemption,
+            category=c.category,
+            consent_required=False,
+            secure=not relaxed,
+            http_only=c.http_only,
+            same_site=settings["cookies"]["samesite"],
+            max_age_days=lifetimes["choice_days"] if c.key == CONSENT else c.max_age_days,
+        )
+        for c in own
     ]
+    for provider in providers:
+        for cookie in provider.cookies:
+            result.append(
+                _entry(
+                    name=cookie["name"],
+                    label=f"{provider.name}: {cookie['name']}",
+                    issuer=provider.name,
+                    purpose=cookie["purpose"],
+                    retention=f"{cookie['retention_days']} days.",
+                    exemption=(
+                        f"Exempt audience measurement: {provider.why}."
+                        if provider.exempt
+                        else "None: deposited only after your consent."
+                    ),
+                    category=analytics.AUDIENCE,
+                    consent_required=not provider.exempt,
+                    secure=True,
+                    http_only=False,  # set by the provider's script
+                    same_site="Lax",
+                    max_age_days=cookie["retention_days"],
+                )
+            )
+    return result
+
+
+def _entry(*, secure, http_only, same_site, max_age_days, **description) -> dict[str, Any]:
+    return {
+        **description,
+        "attributes": {
+            "secure": secure,
+            "http_only": http_only,
+            "same_site": same_site,
+            "path": "/",
+            "domain": None,
+            "max_age": None if max_age_days is None else max_age_days * 86400,
+        },
+    }

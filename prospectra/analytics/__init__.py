@@ -1,0 +1,1 @@
+"""Audience measurement: providers (providers.py), built-in counter, tags, statistics page."""

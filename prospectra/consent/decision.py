@@ -1,0 +1,143 @@
+"""Who may be measured: the banner decision, the visitor's stored choice, Sec-GPC and DNT.
+
+Decided here and nowhere else; templates get the result as the one variable ``consent``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from flask import Flask
+from flask import current_app
+from flask import g
+from flask import request
+from flask.wrappers import Response
+from itsdangerous import BadData
+from itsdangerous import URLSafeSerializer
+
+from ..analytics.providers import Provider
+from ..privacy import registry
+from ..privacy.policy import declaration
+from .banner import banner_enabled
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the visitor chose, as kept in the consent cookie (and in the proof record)."""
+
+    consent_id: str
+    version: str
+    choices: dict[str, bool]
+    at: int
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """The consent situation of the current request."""
+
+    providers: tuple[Provider, ...]
+    banner: bool
+    choice: Choice | None
+    gpc: bool
+    dnt: bool
+
+    @property
+    def show_banner(self) -> bool:
+        """Ask when the banner exists and the visitor has neither chosen nor sent Sec-GPC."""
+        return self.banner and self.choice is None and not self.gpc
+
+    def allows(self, provider: Provider) -> bool:
+        """May this visitor be measured by ``provider``? An explicit choice wins over signals."""
+        if self.choice is not None and provider.key in self.choice.choices:
+            return self.choice.choices[provider.key]
+        if not provider.exempt:
+            return False  # no consent yet: nothing before a positive act
+        return not (self.gpc or self.dnt)  # objection to exempt measurement
+
+    @property
+    def allowed(self) -> tuple[Provider, ...]:
+        return tuple(p for p in self.providers if self.allows(p))
+
+
+def init_app(app: Flask) -> None:
+    """Compute the policy version once and expose the consent state to templates."""
+    settings = app.config["PROSPECTRA"]
+    app.extensions["prospectra.policy_version"] = declaration(settings)["policy_version"]
+    app.context_processor(lambda: {"consent": current()})
+
+
+def current() -> ConsentState:
+    """The consent state of this request (computed once per request)."""
+    if "consent_state" not in g:
+        providers = tuple(current_app.extensions["prospectra.providers"])
+        settings = current_app.config["PROSPECTRA"]
+        g.consent_state = ConsentState(
+            providers=providers,
+            banner=banner_enabled(settings, list(providers)),
+            choice=_read_choice() if providers else None,
+            gpc=request.headers.get("Sec-GPC", "").strip() == "1",
+            dnt=request.headers.get("DNT", "").strip() == "1",
+        )
+    return g.consent_state
+
+
+def cookie_name() -> str:
+    return registry.cookie_name(
+        registry.CONSENT, relaxed=current_app.config["PROSPECTRA"]["cookies"]["relaxed"]
+    )
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="prospectra-consent")
+
+
+def _read_choice() -> Choice | None:
+    """The stored choice, if it is genuine, made under the current policy and not expired."""
+    raw = request.cookies.get(cookie_name())
+    if not raw:
+        return None
+    try:
+        data = _serializer().loads(raw)
+        choice = Choice(str(data["id"]), str(data["v"]), dict(data["c"]), int(data["t"]))
+    except (BadData, KeyError, TypeError, ValueError):
+        return None  # tampered or malformed: ask again
+    days = current_app.config["PROSPECTRA"]["consent"]["choice_days"]
+    if choice.version != current_app.extensions["prospectra.policy_version"]:
+        return None  # the policy changed: ask again
+    if time.time() - choice.at > days * 86400:
+        return None
+    if not all(isinstance(v, bool) for v in choice.choices.values()):
+        return None
+    return choice
+
+
+def new_choice(choices: dict[str, bool], previous: Choice | None) -> Choice:
+    """A choice made now, keeping the browser's consent id when it already had one."""
+    return Choice(
+        consent_id=previous.consent_id if previous else secrets.token_urlsafe(16),
+        version=current_app.extensions["prospectra.policy_version"],
+        choices=choices,
+        at=int(time.time()),
+    )
+
+
+def store_choice(response: Response, choice: Choice) -> None:
+    """Set the consent cookie with the attributes the registry declares for it."""
+    name = cookie_name()
+    attributes = next(
+        c["attributes"]
+        for c in registry.declared(current_app.config["PROSPECTRA"])
+        if c["name"] == name
+    )
+    value = {"id": choice.consent_id, "v": choice.version, "c": choice.choices, "t": choice.at}
+    response.set_cookie(
+        name,
+        _serializer().dumps(value),
+        max_age=attributes["max_age"],
+        path=attributes["path"],
+        secure=attributes["secure"],
+        httponly=attributes["http_only"],
+        samesite=attributes["same_site"],
+    )

@@ -1,0 +1,63 @@
+"""Cookie settings: the page that gives, changes or withdraws a choice, and the banner's target."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from ..auth.views import local_path
+from ..privacy import registry
+from . import decision
+from . import proof
+from .forms import ConsentForm
+
+bp = Blueprint("consent", __name__)
+ACTIONS = ("accept_all", "refuse_all", "customise")
+
+
+@bp.get("/consent")
+def settings():
+    """Show every cookie and each measurement tool with its current setting."""
+    state = decision.current()
+    form = ConsentForm(next=local_path(request.args.get("next")) or "")
+    cookies = registry.declared(current_app.config["PROSPECTRA"])
+    return render_template("consent/settings.html", form=form, state=state, cookies=cookies)
+
+
+@bp.post("/consent")
+def choose():
+    """Record the visitor's choice (proof kept server-side) and apply it at once."""
+    state = decision.current()
+    form = ConsentForm()
+    action = request.form.get("action")
+    if not state.providers:
+        abort(404)  # nothing to choose: no measurement tool is configured
+    if not form.validate_on_submit() or action not in ACTIONS:
+        abort(400)
+    if action == "customise":
+        choices = {p.key: request.form.get(f"allow-{p.key}") == "yes" for p in state.providers}
+    else:
+        choices = {p.key: action == "accept_all" for p in state.providers}
+    choice = decision.new_choice(choices, state.choice)
+    proof.record(choice, action)
+    response = redirect(local_path(form.next.data) or url_for("consent.settings"), code=303)
+    decision.store_choice(response, choice)
+    _remove_refused_cookies(response, state, choices)
+    return response
+
+
+def _remove_refused_cookies(response, state, choices) -> None:
+    """Expire the cookies of refused providers that this browser sent (withdrawal)."""
+    for provider in state.providers:
+        if choices[provider.key]:
+            continue
+        for sent in request.cookies:
+            if any(fnmatch.fnmatchcase(sent, c["name"]) for c in provider.cookies):
+                response.delete_cookie(sent, path="/", secure=True, samesite="Lax")
