@@ -77,7 +77,7 @@ def content_security_policy() -> str:
     """The CSP for this response: the fixed policy plus the origins of allowed providers."""
     directives = {name: [value] for name, value in CONTENT_SECURITY_POLICY.items()}
     for provider in decision.current().allowed:
-        for name in ("script-src", "connect-src", "img-src"):
+        for name in ("script-src", "connect-src", "img-src") if provider.origins else ():
             directives.setdefault(name, ["'self'"]).extend(provider.origins)
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 

@@ -69,3 +69,16 @@ def make_user(app: Flask) -> Callable[..., User]:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture
+def make_user_in() -> Callable[..., None]:
+    """Create an account in an app a test built itself."""
+
+    def make(
+        app: Flask, email: str = "ada@example.org", password: str = PASSWORD, admin: bool = False
+    ) -> None:
+        with app.app_context():
+            create_user(email, password, admin=admin)
+
+    return make

@@ -8,7 +8,7 @@ from tests.helpers import PASSWORD
 from tests.helpers import cookies_set
 from tests.helpers import csrf_token
 
-BLOCKED = "Prospectra uses only two cookies, both strictly necessary"
+BLOCKED = "Logging in needs only two cookies, both strictly necessary"
 
 
 def assert_clear_page(response, status: int) -> str:

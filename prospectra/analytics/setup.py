@@ -23,5 +23,7 @@ def init_app(app: Flask) -> None:
 def _tags() -> Markup:
     """The tags of the providers this visitor may be measured by; nothing otherwise."""
     return Markup("").join(
-        render_template(p.template, provider=p) for p in decision.current().allowed if p.template
+        Markup(render_template(p.template, provider=p))
+        for p in decision.current().allowed
+        if p.template
     )
