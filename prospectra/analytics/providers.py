@@ -67,11 +67,16 @@ def _builtin(conf: dict[str, Any]) -> Provider:
     )
 
 
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
 def _https_origin(key: str, url: str) -> str:
+    """Return the URL's origin; https only, but for a provider on this machine (tests, dev)."""
     parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
-        raise ProviderError(f"{key}: must be an https:// URL")
-    return f"https://{parts.netloc}"
+    local_http = parts.scheme == "http" and parts.hostname in LOOPBACK
+    if not (parts.scheme == "https" or local_http) or not parts.hostname:
+        raise ProviderError(f"{key}: must be an https:// URL (http only on localhost)")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _matomo(conf: dict[str, Any]) -> Provider:

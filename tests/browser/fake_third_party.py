@@ -1,0 +1,46 @@
+"""A stand-in for a third-party analytics tag, served on another loopback origin.
+
+Its script does what such tags do: deposit a first-party cookie from JavaScript and send a
+beacon home. Every request it receives is logged, so a test can tell whether it was contacted.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
+
+TAG = b"""document.cookie = "_ex=EX1." + Date.now() + "; path=/; max-age=34128000; secure; samesite=lax";
+fetch(document.currentScript.src.replace("tag.js", "collect"), {mode: "no-cors"});
+"""
+
+
+class FakeThirdParty:
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        log = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                log.append(self.path)
+                body = TAG if self.path.startswith("/tag.js") else b""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/javascript")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://localhost:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeThirdParty:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
