@@ -43,4 +43,5 @@ class FakeThirdParty:
 
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
+        self.server.server_close()
         self.thread.join(timeout=10)
