@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import cli
 from . import database
 from . import errors
+from . import i18n
 from . import security
 from . import sessions
 from .analytics import setup as analytics
@@ -51,6 +52,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     sessions.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    i18n.init_app(app)
     analytics.init_app(app)
     consent.init_app(app)
     security.init_app(app)

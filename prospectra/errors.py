@@ -6,26 +6,36 @@ from flask import Flask
 from flask import current_app
 from flask import render_template
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 
+from .i18n import localized
+
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Please go back and try again."),
-    403: ("Forbidden", "You are not allowed to see this page."),
-    404: ("Page not found", "There is no page at this address."),
-    405: ("Method not allowed", "This page cannot be used this way."),
-    413: ("Request too large", "What you sent is larger than Prospectra accepts."),
-    429: (
-        "Too many attempts",
-        "There have been too many attempts from your connection or on this account. "
-        "Wait a few minutes, then try again.",
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please go back and try again."),
     ),
-    500: ("Something went wrong", "An error occurred on our side. Please try again later."),
+    403: (_l("Forbidden"), _l("You are not allowed to see this page.")),
+    404: (_l("Page not found"), _l("There is no page at this address.")),
+    405: (_l("Method not allowed"), _l("This page cannot be used this way.")),
+    413: (_l("Request too large"), _l("What you sent is larger than Prospectra accepts.")),
+    429: (
+        _l("Too many attempts"),
+        _l(
+            "There have been too many attempts from your connection or on this account. "
+            "Wait a few minutes, then try again."
+        ),
+    ),
+    500: (_l("Something went wrong"), _l("An error occurred on our side. Please try again later.")),
     503: (
-        "Service temporarily unavailable",
-        "Prospectra cannot serve this page right now. Nothing you saved is lost; please try "
-        "again in a minute.",
+        _l("Service temporarily unavailable"),
+        _l(
+            "Prospectra cannot serve this page right now. Nothing you saved is lost; please try "
+            "again in a minute."
+        ),
     ),
 }
 
@@ -42,7 +52,7 @@ def render_error(error: HTTPException):
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, error.description))
     response = error.get_response()
-    body = render_template("errors/error.html", code=code, title=title, message=message)
+    body = render_template(localized("errors/error.html"), code=code, title=title, message=message)
     response.set_data(body)
     response.mimetype = "text/html"
     return response
@@ -52,8 +62,8 @@ def _csrf_error(error: CSRFError):
     # No CSRF cookie at all means the browser does not keep cookies (or dropped ours): explain
     # that, rather than the bare "CSRF token missing" (policy section 5).
     if current_app.config["CSRF_COOKIE_NAME"] not in request.cookies:
-        return render_template("errors/cookies_blocked.html"), 400
-    return render_template("errors/form_expired.html", reason=error.description), 400
+        return render_template(localized("errors/cookies_blocked.html")), 400
+    return render_template(localized("errors/form_expired.html"), reason=error.description), 400
 
 
 def _unexpected(error: Exception):

@@ -10,6 +10,7 @@ from flask import request
 from flask_login import current_user
 from flask_login import login_required
 
+from ..i18n import localized
 from . import builtin
 
 bp = Blueprint("analytics", __name__, url_prefix="/admin")
@@ -26,4 +27,6 @@ def statistics():
     days = request.args.get("days", 30, type=int)
     if not 1 <= days <= 800:
         abort(400)
-    return render_template("analytics/statistics.html", rows=builtin.report(days), days=days)
+    return render_template(
+        localized("analytics/statistics.html"), rows=builtin.report(days), days=days
+    )

@@ -20,6 +20,7 @@ from .. import sessions
 from ..extensions import db
 from ..extensions import limiter
 from ..extensions import login_manager
+from ..i18n import localized
 from ..models import User
 from .forms import LoginForm
 from .forms import LogoutForm
@@ -79,7 +80,7 @@ def login():
             target = local_path(request.args.get("next")) or url_for("dashboard.index")
             return redirect(target, code=303)
         g.login_failed = failed = True
-    return render_template("auth/login.html", form=form, failed=failed)
+    return render_template(localized("auth/login.html"), form=form, failed=failed)
 
 
 @bp.post("/logout")
@@ -94,4 +95,4 @@ def logout():
 @bp.get("/logged-out")
 def logged_out():
     """Confirm the logout (a page of its own: a flashed message would need a session)."""
-    return render_template("auth/logged_out.html")
+    return render_template(localized("auth/logged_out.html"))

@@ -13,6 +13,7 @@ from flask import request
 from flask import url_for
 
 from ..auth.views import local_path
+from ..i18n import localized
 from ..privacy import registry
 from . import decision
 from . import proof
@@ -28,7 +29,9 @@ def settings():
     state = decision.current()
     form = ConsentForm(next=local_path(request.args.get("next")) or "")
     cookies = registry.declared(current_app.config["PROSPECTRA"])
-    return render_template("consent/settings.html", form=form, state=state, cookies=cookies)
+    return render_template(
+        localized("consent/settings.html"), form=form, state=state, cookies=cookies
+    )
 
 
 @bp.post("/consent")

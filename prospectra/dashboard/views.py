@@ -11,6 +11,7 @@ from flask import session
 from flask_login import current_user
 from flask_login import login_required
 
+from ..i18n import localized
 from ..privacy.session_interface import LOGIN_AT
 
 bp = Blueprint("dashboard", __name__)
@@ -25,7 +26,7 @@ def _require_login() -> None:
 @bp.get("/dashboard")
 def index():
     """The logged-in user's home page."""
-    return render_template("dashboard/index.html")
+    return render_template(localized("dashboard/index.html"))
 
 
 @bp.get("/account")
@@ -34,7 +35,7 @@ def account():
     config = current_app.config
     login_at = datetime.datetime.fromtimestamp(session[LOGIN_AT], datetime.UTC)
     return render_template(
-        "dashboard/account.html",
+        localized("dashboard/account.html"),
         user=current_user,
         login_at=login_at,
         ends_at=login_at + config["SESSION_ABSOLUTE_LIFETIME"],

@@ -3,16 +3,18 @@
 from flask import Blueprint
 from flask import render_template
 
+from ..i18n import localized
+
 bp = Blueprint("help", __name__, url_prefix="/help")
 
 
 @bp.get("/")
 def index():
     """Help topics."""
-    return render_template("help/index.html")
+    return render_template(localized("help/index.html"))
 
 
 @bp.get("/cookies")
 def cookies():
     """How to view, delete and block cookies in the main browsers."""
-    return render_template("help/cookies.html")
+    return render_template(localized("help/cookies.html"))

@@ -5,13 +5,15 @@ from flask import current_app
 from flask import render_template
 from flask import send_from_directory
 
+from ..i18n import localized
+
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
 def index():
     """Present Prospectra to a visitor; sets no cookie."""
-    return render_template("home/index.html")
+    return render_template(localized("home/index.html"))
 
 
 @bp.get("/favicon.ico")

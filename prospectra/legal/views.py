@@ -5,6 +5,7 @@ from flask import current_app
 from flask import jsonify
 from flask import render_template
 
+from ..i18n import localized
 from ..privacy import policy
 
 bp = Blueprint("legal", __name__, url_prefix="/legal")
@@ -14,7 +15,7 @@ bp = Blueprint("legal", __name__, url_prefix="/legal")
 def cookies():
     """The cookie policy, its table generated from the registry."""
     return render_template(
-        "legal/cookies.html", policy=policy.declaration(current_app.config["PROSPECTRA"])
+        localized("legal/cookies.html"), policy=policy.declaration(current_app.config["PROSPECTRA"])
     )
 
 
@@ -27,10 +28,10 @@ def cookies_json():
 @bp.get("/privacy")
 def privacy():
     """The privacy policy the cookie policy refers to."""
-    return render_template("legal/privacy.html")
+    return render_template(localized("legal/privacy.html"))
 
 
 @bp.get("/notice")
 def notice():
     """The legal notice (publisher, publication director, host)."""
-    return render_template("legal/notice.html")
+    return render_template(localized("legal/notice.html"))

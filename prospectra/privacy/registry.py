@@ -27,6 +27,7 @@ class Cookie:
     purpose: str
     retention: str  # may use {idle_minutes} and {absolute_hours}
     exemption: str
+    fr: dict[str, str]  # the same label, purpose, retention and exemption, in French
     category: str = STRICTLY_NECESSARY
     http_only: bool = True
     max_age_days: int | None = None  # None: deleted when the browser session ends
@@ -49,6 +50,22 @@ COOKIES: tuple[Cookie, ...] = (
             "Cookie strictly necessary to the provision of an online communication service "
             "expressly requested by the user."
         ),
+        fr={
+            "label": "Cookie de session d'authentification",
+            "purpose": (
+                "Identifier l'utilisateur connecté entre deux requêtes HTTP. Sans ce cookie, "
+                "l'utilisateur serait déconnecté à chaque page. Déposé seulement à la connexion."
+            ),
+            "retention": (
+                "Durée de la session : supprimé à la fermeture du navigateur ; la session prend "
+                "fin sur le serveur après {idle_minutes} minutes d'inactivité, {absolute_hours} "
+                "heures après la connexion au plus tard, et à la déconnexion."
+            ),
+            "exemption": (
+                "Cookie strictement nécessaire à la fourniture d'un service de communication en "
+                "ligne expressément demandé par l'utilisateur."
+            ),
+        },
     ),
     Cookie(
         key=CSRF,
@@ -59,6 +76,18 @@ COOKIES: tuple[Cookie, ...] = (
         ),
         retention="Session duration: deleted when the browser closes.",
         exemption="Security cookie strictly necessary to protect the service against fraud.",
+        fr={
+            "label": "Cookie de protection CSRF",
+            "purpose": (
+                "Jeton anti-falsification de requête (Cross-Site Request Forgery) protégeant les "
+                "formulaires et actions sensibles contre les attaques de sites tiers. Déposé par "
+                "les pages comportant un formulaire."
+            ),
+            "retention": "Durée de la session : supprimé à la fermeture du navigateur.",
+            "exemption": (
+                "Cookie de sécurité strictement nécessaire pour protéger le service contre la fraude."
+            ),
+        },
     ),
 )
 
@@ -76,6 +105,19 @@ CONSENT_COOKIE = Cookie(
         "Cookie keeping the user's choice about trackers, exempt from consent (CNIL "
         "deliberation 2020-091, art. 5)."
     ),
+    fr={
+        "label": "Cookie de choix",
+        "purpose": (
+            "Mémoriser votre choix concernant la mesure d'audience (acceptation, refus ou "
+            "opposition), pour ne pas vous le redemander à chaque page. Déposé seulement quand "
+            "vous faites un choix."
+        ),
+        "retention": "{choice_days} jours, puis la question vous est reposée.",
+        "exemption": (
+            "Cookie conservant le choix de l'utilisateur sur les traceurs, exempté de "
+            "consentement (délibération CNIL 2020-091, art. 5)."
+        ),
+    },
 )
 
 
@@ -111,6 +153,7 @@ def declared(settings: dict[str, Any]) -> list[dict[str, Any]]:
             purpose=c.purpose,
             retention=c.retention.format(**lifetimes),
             exemption=c.exemption,
+            fr={**c.fr, "retention": c.fr["retention"].format(**lifetimes)},
             category=c.category,
             consent_required=False,
             secure=not relaxed,
@@ -134,6 +177,7 @@ def declared(settings: dict[str, Any]) -> list[dict[str, Any]]:
                         if provider.exempt
                         else "None: deposited only after your consent."
                     ),
+                    fr=None,  # the provider's texts come from the settings, as written there
                     category=analytics.AUDIENCE,
                     consent_required=not provider.exempt,
                     secure=True,

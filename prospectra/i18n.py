@@ -1,0 +1,78 @@
+"""Languages (Flask-Babel): French or English, from the URL or Accept-Language, never a cookie.
+
+A language cookie would be a third cookie the policy does not declare, so an explicit choice is
+carried by the URL (``?lang=fr``) and kept on the links the page renders.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask import has_request_context
+from flask import request
+from flask import url_for
+from flask.wrappers import Response
+from flask_babel import get_locale
+
+from .config import PROJECT_ROOT
+from .extensions import babel
+
+LANGUAGES = ("en", "fr")
+NAMES = {"en": "English", "fr": "Français"}
+
+
+def init_app(app: Flask) -> None:
+    """Select the language per request and keep an explicit choice in every link."""
+    babel.init_app(
+        app,
+        locale_selector=select_language,
+        default_translation_directories=str(PROJECT_ROOT / "translations"),
+    )
+    app.url_defaults(_keep_explicit_language)
+    app.after_request(_vary)
+    app.jinja_env.globals.update(
+        localized=localized, language=language, other_languages=other_languages
+    )
+
+
+def select_language() -> str:
+    """``?lang=`` if it names a language we have, else the browser's preference, else English."""
+    explicit = request.args.get("lang")
+    if explicit in LANGUAGES:
+        return explicit
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def language() -> str:
+    return get_locale().language if has_request_context() else "en"
+
+
+def localized(template: str) -> list[str]:
+    """The page's template in the current language (``X.fr.html``), then the English one."""
+    lang = language()
+    if lang == "en":
+        return [template]
+    return [template.removesuffix(".html") + f".{lang}.html", template]
+
+
+def other_languages() -> list[tuple[str, str, str]]:
+    """(code, name, URL of this page in that language) for the language switcher."""
+    if request.endpoint is None:
+        return []
+    args = {**request.args.to_dict(), **(request.view_args or {})}
+    return [
+        (code, NAMES[code], url_for(request.endpoint, **{**args, "lang": code}))
+        for code in LANGUAGES
+        if code != language()
+    ]
+
+
+def _keep_explicit_language(endpoint: str, values: dict) -> None:
+    if endpoint == "static" or "lang" in values or not has_request_context():
+        return
+    if request.args.get("lang") in LANGUAGES:
+        values["lang"] = request.args["lang"]
+
+
+def _vary(response: Response) -> Response:
+    response.vary.add("Accept-Language")
+    return response

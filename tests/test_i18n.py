@@ -1,0 +1,110 @@
+"""French and English: chosen from Accept-Language or ?lang=, never from a cookie."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from babel.messages.pofile import read_po
+
+from prospectra.config import PROJECT_ROOT
+from tests.helpers import PASSWORD
+from tests.helpers import csrf_token
+from tests.test_consent import make_app
+from tests.test_consent import new_client
+
+FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+PO = PROJECT_ROOT / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
+PUBLIC_PAGES = [
+    "/",
+    "/login",
+    "/legal/cookies",
+    "/legal/privacy",
+    "/legal/notice",
+    "/help/",
+    "/help/cookies",
+    "/consent",
+    "/logged-out",
+]
+
+
+def text(response) -> str:
+    return " ".join(response.get_data(as_text=True).split())
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_browser_language_french_gives_french_pages_without_cookie(client, path):
+    response = client.get(path, headers=FRENCH)
+    html = text(response)
+    assert '<html lang="fr">' in html
+    assert "Politique de cookies" in html and "Gestion des cookies" in html  # footer
+    assert "Accept-Language" in response.headers["Vary"]
+    assert all(not h.startswith(("lang", "locale")) for h in response.headers.getlist("Set-Cookie"))
+
+
+def test_english_is_the_default(client):
+    html = text(client.get("/"))
+    assert '<html lang="en">' in html and "Cookie policy" in html
+
+
+def test_lang_parameter_wins_and_is_kept_on_links(client):
+    html = text(client.get("/legal/cookies?lang=fr", headers={"Accept-Language": "en"}))
+    assert '<html lang="fr">' in html
+    assert 'href="/help/?lang=fr"' in html and 'href="/login?lang=fr"' in html
+    assert 'href="/legal/cookies?lang=en" hreflang="en" lang="en">English</a>' in html
+
+
+def test_language_switch_links_to_the_same_page(client):
+    html = text(client.get("/help/cookies"))
+    assert 'href="/help/cookies?lang=fr" hreflang="fr" lang="fr">Français</a>' in html
+
+
+def test_error_pages_are_translated(client):
+    html = text(client.get("/nowhere", headers=FRENCH))
+    assert "Page introuvable" in html and "Erreur 404" in html
+
+
+def test_login_form_and_its_messages_in_french(client, make_user):
+    make_user()
+    page = client.get("/login?lang=fr")
+    html = text(page)
+    assert "Adresse e-mail" in html and "Mot de passe" in html
+    response = client.post(
+        "/login?lang=fr",
+        data={
+            "csrf_token": csrf_token(page),
+            "email": "ada@example.org",
+            "password": "wrong " + PASSWORD,
+        },
+    )
+    assert "L'adresse e-mail ou le mot de passe est incorrect." in text(response)
+
+
+def test_banner_in_french(tmp_path):
+    html = text(new_client(make_app(tmp_path, "script")).get("/", headers=FRENCH))
+    assert "Mesure d'audience : votre choix" in html
+    assert ">Tout accepter</button>" in html and ">Tout refuser</button>" in html
+
+
+def test_every_message_has_a_french_translation(tmp_path):
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."],
+        cwd=PROJECT_ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    with pot.open("rb") as f:
+        wanted = {m.id for m in read_po(f) if m.id}
+    with PO.open("rb") as f:
+        translated = {m.id: m.string for m in read_po(f) if m.id}
+    assert sorted(wanted - {k for k, v in translated.items() if v}) == []
+
+
+def test_compiled_catalog_matches_its_source(tmp_path):
+    from babel.messages.mofile import write_mo
+
+    with PO.open("rb") as f:
+        catalog = read_po(f)
+    with (tmp_path / "messages.mo").open("wb") as f:
+        write_mo(f, catalog)
+    assert (tmp_path / "messages.mo").read_bytes() == PO.with_suffix(".mo").read_bytes()
