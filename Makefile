@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: serve test lint chromium
+.PHONY: serve test lint chromium translations compile-translations
 
 $(STAMP): pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
@@ -30,3 +30,12 @@ chromium:
 	@command -v chromium >/dev/null || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+## Refresh the French catalog after changing texts: extract, merge, then translate and compile.
+translations: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations -w 100
+	@echo "Translate the new msgids in translations/fr/LC_MESSAGES/messages.po, then: make compile-translations"
+
+compile-translations: $(STAMP)
+	$(VENV)/bin/pybabel compile -d translations

@@ -29,6 +29,7 @@ from .help import bp as help_bp
 from .home import bp as home_bp
 from .legal import bp as legal_bp
 from .privacy import registry
+from .privacy import versions
 from .privacy.guard import CookieGuard
 
 
@@ -55,6 +56,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     i18n.init_app(app)
     analytics.init_app(app)
     consent.init_app(app)
+    versions.init_app(app)
     security.init_app(app)
 
     for bp in (home_bp, auth_bp, dashboard_bp, legal_bp, help_bp, consent_bp, analytics_bp):

@@ -7,6 +7,7 @@ from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
 from email_validator import EmailNotValidError
 from email_validator import validate_email
+from flask import current_app
 from sqlalchemy import select
 
 from .extensions import db
@@ -52,7 +53,13 @@ def create_user(email: str, password: str, *, admin: bool = False) -> User:
         )
     if find_user(email) is not None:
         raise AccountError(f"An account with the address {email} already exists.")
-    user = User(email=email, password_hash=_hasher.hash(password), is_admin=admin)
+    user = User(
+        email=email,
+        password_hash=_hasher.hash(password),
+        is_admin=admin,
+        # A new account has nothing to be told about: the policy it is shown is the current one.
+        policy_version_seen=current_app.extensions.get("prospectra.policy_version"),
+    )
     db.session.add(user)
     db.session.commit()
     return user

@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
     # May read the built-in audience statistics (flask --app wsgi users create --admin).
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The cookie policy version this user was last told about (a change shows a notice once).
+    policy_version_seen: Mapped[str | None] = mapped_column(String(32))
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
@@ -62,3 +64,17 @@ class PageView(db.Model):
     day: Mapped[datetime.date] = mapped_column(Date, index=True)
     page: Mapped[str] = mapped_column(String(200))
     views: Mapped[int] = mapped_column(default=0)
+
+
+class PolicyVersion(db.Model):
+    """A version of the cookie policy: when it came into force and what changed from the last."""
+
+    __tablename__ = "policy_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(32), unique=True)
+    in_force_since: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), default=_utcnow
+    )
+    changes: Mapped[str] = mapped_column(String(2000))
+    declaration: Mapped[dict] = mapped_column(JSON)

@@ -7,6 +7,7 @@ from flask import render_template
 
 from ..i18n import localized
 from ..privacy import policy
+from ..privacy import versions
 
 bp = Blueprint("legal", __name__, url_prefix="/legal")
 
@@ -15,7 +16,9 @@ bp = Blueprint("legal", __name__, url_prefix="/legal")
 def cookies():
     """The cookie policy, its table generated from the registry."""
     return render_template(
-        localized("legal/cookies.html"), policy=policy.declaration(current_app.config["PROSPECTRA"])
+        localized("legal/cookies.html"),
+        policy=policy.declaration(current_app.config["PROSPECTRA"]),
+        history=versions.history(),
     )
 
 

@@ -1,0 +1,96 @@
+"""Policy versions: recorded when the declaration changes; a change is told to users once.
+
+The version is a fingerprint of what the policy declares (privacy/policy.py), so adding a cookie
+or a measurement provider makes a new version by itself; nobody has to remember to bump it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask import current_app
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import PolicyVersion
+from . import policy
+
+
+def init_app(app: Flask) -> None:
+    """Record the running version (first start after a change) and expose the one-time notice."""
+    with app.app_context():
+        record(policy.declaration(app.config["PROSPECTRA"]))
+    app.context_processor(lambda: {"policy_notice": notice_for_current_user()})
+
+
+def record(declaration: dict[str, Any]) -> PolicyVersion:
+    """Store this version with a summary of what changed, unless it is already known."""
+    version = declaration["policy_version"]
+    known = db.session.scalar(select(PolicyVersion).where(PolicyVersion.version == version))
+    if known is not None:
+        return known
+    previous = db.session.scalar(select(PolicyVersion).order_by(PolicyVersion.id.desc()).limit(1))
+    entry = PolicyVersion(
+        version=version,
+        changes=describe_changes(previous.declaration if previous else None, declaration),
+        declaration=declaration,
+    )
+    db.session.add(entry)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker recorded it at the same moment
+        db.session.rollback()
+        entry = db.session.scalar(select(PolicyVersion).where(PolicyVersion.version == version))
+    return entry
+
+
+def describe_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
+    """A one-line summary of what changed between two declarations."""
+    if before is None:
+        return "First published version."
+    old = {c["name"]: c for c in before["cookies"]}
+    new = {c["name"]: c for c in after["cookies"]}
+    old_tools = {t["provider"]: t for t in before["audience_measurement"]}
+    new_tools = {t["provider"]: t for t in after["audience_measurement"]}
+    parts = [f"cookie {n} added" for n in new if n not in old]
+    parts += [f"cookie {n} removed" for n in old if n not in new]
+    parts += [f"cookie {n} changed" for n in new if n in old and new[n] != old[n]]
+    parts += [
+        f"audience measurement by {new_tools[k]['name']} added"
+        for k in new_tools
+        if k not in old_tools
+    ]
+    parts += [
+        f"audience measurement by {old_tools[k]['name']} removed"
+        for k in old_tools
+        if k not in new_tools
+    ]
+    parts += [
+        f"audience measurement by {new_tools[k]['name']} changed"
+        for k in new_tools
+        if k in old_tools and new_tools[k] != old_tools[k]
+    ]
+    summary = "; ".join(parts) or "wording of the declarations changed"
+    return summary[0].upper() + summary[1:] + "."
+
+
+def history(limit: int = 10) -> list[PolicyVersion]:
+    """The most recent versions, newest first."""
+    return list(
+        db.session.scalars(select(PolicyVersion).order_by(PolicyVersion.id.desc()).limit(limit))
+    )
+
+
+def notice_for_current_user() -> PolicyVersion | None:
+    """The change a logged-in user has not been told about yet, marked as told (shown once)."""
+    if not current_user.is_authenticated:
+        return None
+    current = current_app.extensions["prospectra.policy_version"]
+    if current_user.policy_version_seen == current:
+        return None
+    current_user.policy_version_seen = current
+    db.session.commit()
+    return db.session.scalar(select(PolicyVersion).where(PolicyVersion.version == current))
