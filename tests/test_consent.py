@@ -283,3 +283,21 @@ def test_every_page_footer_links_cookie_settings(tmp_path):
 def test_config_contradicting_the_rules_stops_the_app(tmp_path, overrides, message):
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(")):
         create_app({"app": {"instance_path": str(tmp_path)}, **overrides}, testing=True)
+
+
+def test_privacy_policy_describes_the_choice_records_and_measurement(tmp_path):
+    html = " ".join(
+        new_client(make_app(tmp_path, "script"))
+        .get("/legal/privacy")
+        .get_data(as_text=True)
+        .split()
+    )
+    assert "182 days in your browser; 1095 days on our server as proof, then deleted." in html
+    assert "Audience measurement by Example Analytics" in html
+    assert "Your consent (GDPR art. 6(1)(a))" in html
+    plain = (
+        new_client(make_app(tmp_path / "plain", "none"))
+        .get("/legal/privacy")
+        .get_data(as_text=True)
+    )
+    assert "Your cookie choice" not in plain
