@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
     app.url_defaults(_keep_explicit_language)
     app.after_request(_vary)
     app.jinja_env.globals.update(
-        localized=localized, language=language, other_languages=other_languages
+        localized=localized, language=language, other_languages=other_languages, text_of=text_of
     )
 
 
@@ -52,6 +52,13 @@ def localized(template: str) -> list[str]:
     if lang == "en":
         return [template]
     return [template.removesuffix(".html") + f".{lang}.html", template]
+
+
+def text_of(item, field: str) -> str:
+    """``item``'s ``field`` in the current language when it has a translation (``item.fr``)."""
+    translations = item["fr"] if isinstance(item, dict) else getattr(item, "fr", None)
+    value = item[field] if isinstance(item, dict) else getattr(item, field)
+    return (translations or {}).get(field, value) if language() == "fr" else value
 
 
 def other_languages() -> list[tuple[str, str, str]]:

@@ -108,3 +108,45 @@ def test_compiled_catalog_matches_its_source(tmp_path):
     with (tmp_path / "messages.mo").open("wb") as f:
         write_mo(f, catalog)
     assert (tmp_path / "messages.mo").read_bytes() == PO.with_suffix(".mo").read_bytes()
+
+
+FRENCH_PAGES = sorted(
+    p.relative_to(PROJECT_ROOT / "templates")
+    for p in (PROJECT_ROOT / "templates").rglob("*.fr.html")
+)
+
+
+@pytest.mark.parametrize("french", FRENCH_PAGES, ids=str)
+def test_french_page_keeps_the_logic_of_its_english_original(french):
+    import re
+
+    english = french.with_name(french.name.replace(".fr.html", ".html"))
+    root = PROJECT_ROOT / "templates"
+
+    def logic(path) -> list[str]:
+        source = (root / path).read_text()
+        tags = re.findall(r"{%-?\s*(.*?)\s*-?%}", source, re.S)
+        tags = [re.sub(r'"[^"]*"', '""', t) for t in tags]  # a {% set %} may hold translated text
+        calls = re.findall(r"url_for\([^)]*\)", source)
+        ids = re.findall(r'\b(?:id|class|role|aria-labelledby)="[^"]*"', source)
+        return [" ".join(t.split()) for t in tags] + calls + ids
+
+    assert logic(french) == logic(english)
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [("/", "E-mails de prospection"), ("/legal/cookies", "Politique de cookies"), ("/legal/privacy", "Politique de confidentialité"),
+     ("/legal/notice", "Mentions légales"), ("/help/", "Aide"), ("/help/cookies", "cookies")],
+)  # fmt: skip
+def test_public_pages_have_a_french_text(client, path, title):
+    html = text(client.get(path, headers=FRENCH))
+    h1 = html.split("<h1>")[1].split("</h1>")[0]
+    assert title in h1
+
+
+def test_measurement_tools_are_described_in_french(tmp_path):
+    html = text(new_client(make_app(tmp_path, "builtin")).get("/legal/cookies", headers=FRENCH))
+    assert "auto-hébergée et sans cookie" in html
+    english = text(new_client(make_app(tmp_path / "en", "builtin")).get("/legal/cookies"))
+    assert "self-hosted and cookieless" in english

@@ -32,6 +32,7 @@ class Provider:
     origins: tuple[str, ...] = ()
     template: str | None = None  # the tag, rendered only for visitors who may be measured
     settings: dict[str, Any] = field(default_factory=dict)
+    fr: dict[str, str] = field(default_factory=dict)  # purpose and why in French, where written
 
 
 def build(settings: dict[str, Any]) -> list[Provider]:
@@ -64,6 +65,17 @@ def _builtin(conf: dict[str, Any]) -> Provider:
         ),
         purpose="Count how many times each page is viewed per day, to size and improve the service.",
         settings=conf,
+        fr={
+            "purpose": (
+                "Compter combien de fois chaque page est vue par jour, pour dimensionner et "
+                "améliorer le service."
+            ),
+            "why": (
+                "auto-hébergée et sans cookie : le serveur compte les pages vues par page et par "
+                "jour ; ni cookie, ni stockage, ni identifiant, ni adresse IP conservée, rien "
+                "n'est transmis à un tiers"
+            ),
+        },
     )
 
 
@@ -98,12 +110,19 @@ def _matomo(conf: dict[str, Any]) -> Provider:
         _cookie(f"_pk_id.{site}.*", conf["cookie_days"], "Matomo visitor identifier."),
         _cookie(f"_pk_ses.{site}.*", 1, "Matomo visit in progress (30 minutes)."),
     )
+    fr_purpose = "Mesurer l'audience du service pour son seul éditeur (visites, pages, erreurs)."
     if conf["exempt"]:
+        fr_why = (
+            "Matomo auto-hébergé en configuration exemptée (CNIL) : statistiques réservées à "
+            "l'éditeur, IP anonymisée, cookie de 13 mois au plus, sans identifiant utilisateur "
+            "ni suivi inter-domaines, opposition proposée"
+        )
         why = (
             "self-hosted Matomo in CNIL-exempt configuration: publisher-only statistics, IP "
             "anonymised, cookie at most 13 months, no user id, no cross-domain linking, opt-out offered"
         )
     else:
+        fr_why = "Matomo non configuré pour l'exemption CNIL : consentement préalable requis"
         why = "Matomo not configured for the CNIL exemption: prior consent required"
     return Provider(
         key="matomo",
@@ -115,6 +134,7 @@ def _matomo(conf: dict[str, Any]) -> Provider:
         origins=(origin,),
         template="analytics/_matomo.html",
         settings=conf,
+        fr={"purpose": fr_purpose, "why": fr_why},
     )
 
 
@@ -146,6 +166,12 @@ def _script(conf: dict[str, Any]) -> Provider:
         origins=tuple(origins),
         template="analytics/_script.html",
         settings=conf,
+        fr={
+            "why": (
+                "marqueur tiers : son fournisseur peut utiliser les données pour ses propres "
+                "finalités ; consentement préalable requis"
+            )
+        },  # the purpose is the operator's own text, shown as written
     )
 
 

@@ -35,6 +35,7 @@ def measurement(settings: dict[str, Any]) -> list[dict[str, Any]]:
             "why": p.why,
             "cookies": [c["name"] for c in p.cookies],
             "origins": list(p.origins),
+            "fr": p.fr,
         }
         for p in analytics.build(settings)
     ]
