@@ -24,6 +24,7 @@ test: $(STAMP) chromium lint
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -r prospectra
 
 # Browser tests drive Debian's Chromium by path (Playwright cannot download browsers here).
 chromium:

@@ -20,7 +20,20 @@ db = SQLAlchemy(model_class=Base)
 babel = Babel()
 migrate = Migrate()
 server_session = Session()
-login_manager = LoginManager()
+
+
+class _SessionOnlyLoginManager(LoginManager):
+    """Flask-Login without its remember-me cookie, which would be a third, undeclared cookie.
+
+    Prospectra never sets it; one sent by a client is ignored rather than decoded (Flask-Login
+    0.6.3 crashes with a TypeError on a non-ASCII value, found by tests/test_fuzz.py).
+    """
+
+    def _load_user_from_remember_cookie(self, cookie):
+        return None
+
+
+login_manager = _SessionOnlyLoginManager()
 csrf = CSRFProtect()
 talisman = Talisman()
 # Keyed on the client address (ProxyFix makes it the real one behind a proxy); no cookie involved.

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from flask import Flask
 from flask import Response
+from flask import abort
 from flask import g
+from flask import request
 from flask import url_for
 from flask_login import current_user
 from markupsafe import Markup
-from markupsafe import escape
 
 from .consent import decision
 from .extensions import csrf
@@ -62,6 +63,7 @@ def init_app(app: Flask) -> None:
         session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
         x_content_type_options=True,
     )
+    app.before_request(_refuse_cross_site_writes)  # before Flask-WTF's own check
     csrf.init_app(app)
     app.after_request(_add_headers)
     integrity = _StaticIntegrity(Path(app.static_folder))
@@ -71,6 +73,24 @@ def init_app(app: Flask) -> None:
 
 def _datetime_utc(epoch: int) -> str:
     return datetime.datetime.fromtimestamp(epoch, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def _refuse_cross_site_writes() -> None:
+    """Defence in depth beside the CSRF tokens: a state-changing request from another site is
+    refused, by Fetch Metadata (``Sec-Fetch-Site``) or, from browsers without it, by ``Origin``."""
+    if request.method in SAFE_METHODS:
+        return
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        if site == "cross-site":
+            abort(403)
+        return
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != request.host_url.rstrip("/"):
+        abort(403)
 
 
 def content_security_policy() -> str:
@@ -106,7 +126,9 @@ class _StaticIntegrity:
             digest = hashlib.sha384((self.folder / filename).read_bytes()).digest()
             self.hashes[filename] = "sha384-" + base64.b64encode(digest).decode()
         src = url_for("static", filename=filename)
-        extra = "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in (data or {}).items())
-        return Markup(
-            f'<script src="{escape(src)}" integrity="{self.hashes[filename]}"{extra} defer></script>'
+        extra = Markup("").join(
+            Markup(' data-{}="{}"').format(k, v) for k, v in (data or {}).items()
+        )
+        return Markup('<script src="{}" integrity="{}"{} defer></script>').format(
+            src, self.hashes[filename], extra
         )

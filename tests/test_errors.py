@@ -147,3 +147,12 @@ def test_every_error_page_uses_the_layout_and_sets_no_cookie(app, client, code):
     response = client.get("/fail")
     assert_clear_page(response, code)
     assert response.headers.getlist("Set-Cookie") == []
+
+
+@pytest.mark.parametrize("value", ["é|x", "1|" + "ü" * 40, "garbage"])
+def test_a_remember_cookie_sent_by_a_client_is_ignored(client, value):
+    # Found by the fuzz test: Flask-Login decoded it and crashed on non-ASCII.
+    client.set_cookie("remember_token", value, secure=True)
+    response = client.get("/nowhere")
+    assert response.status_code == 404
+    assert client.get("/dashboard").status_code == 302

@@ -115,3 +115,25 @@ def test_hsts_is_sent_only_over_https(tmp_path):
     response = app.test_client().get("/", base_url="http://127.0.0.1:5000")
     assert response.status_code == 200  # development serves plain http on loopback
     assert "Strict-Transport-Security" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Sec-Fetch-Site": "cross-site"}, 403),
+        ({"Sec-Fetch-Site": "cross-site", "Origin": "https://localhost"}, 403),
+        ({"Origin": "https://evil.example"}, 403),
+        ({"Origin": "null"}, 403),
+        ({"Sec-Fetch-Site": "same-origin", "Origin": "https://localhost"}, 200),
+        ({"Origin": "https://localhost"}, 200),
+        ({}, 200),  # neither header (old browser, curl): the CSRF token still decides
+    ],
+)
+def test_state_changing_requests_from_another_site_are_refused(client, headers, status):
+    from tests.helpers import csrf_token
+
+    token = csrf_token(client.get("/login"))
+    response = client.post(
+        "/login", data={"csrf_token": token, "email": "a@b.org", "password": "x"}, headers=headers
+    )
+    assert response.status_code == status
