@@ -20,6 +20,7 @@ from .config import load_settings
 from .dashboard import bp as dashboard_bp
 from .extensions import limiter
 from .extensions import login_manager
+from .health import bp as health_bp
 from .help import bp as help_bp
 from .home import bp as home_bp
 from .legal import bp as legal_bp
@@ -49,7 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     limiter.init_app(app)
     security.init_app(app)
 
-    for bp in (home_bp, auth_bp, dashboard_bp, legal_bp, help_bp):
+    for bp in (home_bp, auth_bp, dashboard_bp, legal_bp, help_bp, health_bp):
         app.register_blueprint(bp)
     errors.init_app(app)
     cli.init_app(app)

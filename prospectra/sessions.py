@@ -38,8 +38,9 @@ def init_app(app: Flask) -> None:
             socket_connect_timeout=timeout,
             socket_timeout=timeout,
             # One immediate retry replaces a pooled connection that died with a Redis restart;
-            # redis-py's default (3 retries with backoff) made a stopped Redis cost 4 s a page.
-            retry=Retry(NoBackoff(), 1),
+            # redis-py's default (3 retries with backoff, timeouts included) made a stopped Redis
+            # cost 4 s a page. A timeout is not retried: a hung Redis costs one timeout, no more.
+            retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
         )
     else:
         app.config["SESSION_SQLALCHEMY"] = db

@@ -79,15 +79,27 @@ def settings(tmp_path, backend: str) -> Iterator[dict]:
 
 
 @pytest.fixture
-def app(settings: dict) -> Iterator[Flask]:
-    app = create_app(settings, testing=True)
-    app.test_client_class = BufferedClient
-    yield app
-    # Close the connections before the test's schema is dropped.
-    with app.app_context():
-        db.engine.dispose()
-    if app.config.get("SESSION_REDIS") is not None:
-        app.config["SESSION_REDIS"].close()
+def app_factory() -> Iterator[Callable[[dict], Flask]]:
+    """Build apps from settings; their connections are closed after the test."""
+    apps: list[Flask] = []
+
+    def make(settings: dict) -> Flask:
+        app = create_app(settings, testing=True)
+        app.test_client_class = BufferedClient
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:  # before the test's schema is dropped
+        with app.app_context():
+            db.engine.dispose()
+        if app.config.get("SESSION_REDIS") is not None:
+            app.config["SESSION_REDIS"].close()
+
+
+@pytest.fixture
+def app(app_factory, settings: dict) -> Flask:
+    return app_factory(settings)
 
 
 @pytest.fixture
