@@ -237,7 +237,10 @@ def flask_config(settings: dict[str, Any], instance_path: Path) -> dict[str, Any
 def _engine_options(database: dict[str, Any], url: str) -> dict[str, Any]:
     # pre_ping: a connection that died while PostgreSQL restarted is replaced, not used (the app
     # recovers by itself); connect_timeout: an unreachable server costs a bounded wait, then 503.
-    options: dict[str, Any] = {"pool_pre_ping": True}
-    if url.startswith("postgresql"):
-        options["connect_args"] = {"connect_timeout": database["connect_timeout_seconds"]}
-    return options
+    # A SQLite file has no connection to lose: no ping (it would cost a query per request).
+    if not url.startswith("postgresql"):
+        return {}
+    return {
+        "pool_pre_ping": True,
+        "connect_args": {"connect_timeout": database["connect_timeout_seconds"]},
+    }

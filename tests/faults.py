@@ -28,16 +28,17 @@ class RedisServer:
     """A redis-server on 127.0.0.1 with append-only persistence in ``folder`` (as production
     should run it for sessions: a restart keeps them)."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder, self.port = folder, free_port()
+    def __init__(self, folder: Path, persistent: bool = True) -> None:
+        self.folder, self.port, self.persistent = folder, free_port(), persistent
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        durability = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else []
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+             "--save", "", *durability],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)

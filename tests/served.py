@@ -30,9 +30,12 @@ def environment(settings: dict) -> dict[str, str]:
 class Gunicorn:
     """gunicorn with ``workers`` sync workers on a free 127.0.0.1 port; access log in ``log``."""
 
-    def __init__(self, settings: dict, log: Path, workers: int = 2, port: int | None = None):
-        self.settings, self.log, self.workers = settings, log, workers
-        self.port = port or free_port()
+    def __init__(
+        self, settings: dict, log: Path, workers: int = 2, app: str = "wsgi:app", nice: int = 0
+    ) -> None:
+        self.settings, self.log, self.workers, self.app = settings, log, workers, app
+        self.nice = nice
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> None:
@@ -41,9 +44,9 @@ class Gunicorn:
             "GUNICORN_WORKERS": str(self.workers),
         }
         self.process = subprocess.Popen(
-            [str(GUNICORN), "-c", "config/gunicorn.conf.py", "--access-logfile", str(self.log),
-             "--access-logformat", ACCESS_FORMAT, "--error-logfile", str(self.log) + ".errors",
-             "wsgi:app"],
+            ["nice", "-n", str(self.nice), str(GUNICORN), "-c", "config/gunicorn.conf.py",
+             "--access-logfile", str(self.log), "--access-logformat", ACCESS_FORMAT,
+             "--error-logfile", str(self.log) + ".errors", self.app],
             cwd=PROJECT_ROOT, env=env,
         )  # fmt: skip
         deadline = time.monotonic() + timeout

@@ -107,7 +107,11 @@ class SplitSessionInterface(SessionInterface):
         return getattr(self.inner, name)
 
     def _signer(self, app: Flask) -> URLSafeSerializer:
-        return URLSafeSerializer(app.secret_key, salt="prospectra-csrf-cookie")
+        # One serializer per secret key, not one per request (it derives its key each time).
+        if getattr(self, "_signer_for", None) != app.secret_key:
+            self._signer_cache = URLSafeSerializer(app.secret_key, salt="prospectra-csrf-cookie")
+            self._signer_for = app.secret_key
+        return self._signer_cache
 
     def open_session(self, app: Flask, request: Request):
         try:
@@ -117,10 +121,11 @@ class SplitSessionInterface(SessionInterface):
             session = self.inner.session_class(sid=None)
             session.unavailable = True
             return session
+        sent_csrf = request.cookies.get(self.csrf_cookie)
         try:
-            session.csrf = self._signer(app).loads(request.cookies.get(self.csrf_cookie, ""))
+            session.csrf = self._signer(app).loads(sent_csrf) if sent_csrf else None
         except BadData:
-            session.csrf = None  # absent or tampered: Flask-WTF says the secret is missing
+            session.csrf = None  # tampered: Flask-WTF says the secret is missing
         if not isinstance(session.csrf, str):
             session.csrf = None
         sent = request.cookies.get(self.get_cookie_name(app))
