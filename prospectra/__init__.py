@@ -25,6 +25,7 @@ from .consent.views import bp as consent_bp
 from .dashboard import bp as dashboard_bp
 from .extensions import limiter
 from .extensions import login_manager
+from .health import bp as health_bp
 from .help import bp as help_bp
 from .home import bp as home_bp
 from .legal import bp as legal_bp
@@ -59,7 +60,17 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     versions.init_app(app)
     security.init_app(app)
 
-    for bp in (home_bp, auth_bp, dashboard_bp, legal_bp, help_bp, consent_bp, analytics_bp):
+    blueprints = (
+        home_bp,
+        auth_bp,
+        dashboard_bp,
+        legal_bp,
+        help_bp,
+        consent_bp,
+        analytics_bp,
+        health_bp,
+    )
+    for bp in blueprints:
         app.register_blueprint(bp)
     errors.init_app(app)
     cli.init_app(app)

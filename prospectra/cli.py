@@ -47,9 +47,15 @@ def delete_user(email: str) -> None:
 
 
 @sessions_group.command("purge")
-def purge_sessions() -> None:
+@click.option("--batch-size", default=sessions.PURGE_BATCH, show_default=True,
+              type=click.IntRange(1, 100_000), help="Rows deleted per transaction.")  # fmt: skip
+def purge_sessions(batch_size: int) -> None:
     """Delete expired session records (for cron; Redis expires them by itself)."""
-    click.echo(f"Deleted {sessions.purge_expired()} expired session record(s).")
+    if current_app.config["SESSION_TYPE"] == "redis":
+        click.echo("Sessions are kept in Redis, which deletes expired ones by itself.")
+        return
+    deleted = sessions.purge_expired(batch_size)
+    click.echo(f"Deleted {deleted} expired session record(s).")
 
 
 @privacy_group.command("status")

@@ -121,6 +121,10 @@ def _check(s: dict[str, Any]) -> None:
     _between(s, "session.idle_timeout_minutes", 1, 24 * 60)
     _between(s, "session.absolute_lifetime_hours", 1, 30 * 24)
     _between(s, "session.cleanup_every_n_requests", 0, 10**9)
+    _between(s, "session.redis_timeout_seconds", 0.1, 30)
+    _between(s, "database.connect_timeout_seconds", 1, 30)
+    if not s["session"]["key_prefix"]:
+        raise ConfigError("session.key_prefix: must not be empty")
     _between(s, "security.hsts_max_age", ONE_YEAR, 10 * ONE_YEAR)
     _between(s, "security.max_request_kb", 1, 100 * 1024)
     for key in ("x_for", "x_proto", "x_host"):
@@ -180,7 +184,7 @@ def _one_of(s: dict, dotted: str, allowed: tuple[str, ...]) -> None:
         raise ConfigError(f"{dotted}: must be one of {', '.join(map(repr, allowed))}")
 
 
-def _between(s: dict, dotted: str, low: int, high: int) -> None:
+def _between(s: dict, dotted: str, low: float, high: float) -> None:
     if not low <= _get(s, dotted) <= high:
         raise ConfigError(f"{dotted}: must be between {low} and {high}")
 
@@ -189,10 +193,19 @@ def instance_secret(instance_path: Path) -> str:
     """Return the development secret kept in the instance folder, creating it on first use."""
     path = instance_path / "secret_key"
     if not path.exists():
+        # Several workers may start at once: each writes its own candidate, and the first hard
+        # link to win becomes the secret; nobody ever reads a half-written file.
         instance_path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        candidate = instance_path / f".secret_key.{os.getpid()}"
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(48))
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
     return path.read_text().strip()
 
 
@@ -212,16 +225,17 @@ def flask_config(settings: dict[str, Any], instance_path: Path) -> dict[str, Any
         "MAX_CONTENT_LENGTH": max_bytes,
         "MAX_FORM_MEMORY_SIZE": max_bytes,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(settings["database"], database_url),
         # Flask-Session: the cookie ends with the browser; the server record's expiry is the idle
-        # timeout, pushed back on every request (the absolute lifetime is checked by the app).
+        # timeout, pushed back by activity (when: privacy/session_interface.py decides, and checks
+        # both the idle timeout and the absolute lifetime itself).
         "SESSION_TYPE": session["store"],
         "SESSION_PERMANENT": False,
-        "SESSION_REFRESH_EACH_REQUEST": True,
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "PERMANENT_SESSION_LIFETIME": datetime.timedelta(minutes=session["idle_timeout_minutes"]),
         "SESSION_ABSOLUTE_LIFETIME": absolute,
         "SESSION_CLEANUP_N_REQUESTS": session["cleanup_every_n_requests"] or None,
-        "SESSION_KEY_PREFIX": "session:",
+        "SESSION_KEY_PREFIX": session["key_prefix"],
         "SESSION_COOKIE_NAME": registry.cookie_name(registry.SESSION, relaxed=relaxed),
         "SESSION_COOKIE_PATH": "/",
         "SESSION_COOKIE_DOMAIN": None,
@@ -235,4 +249,16 @@ def flask_config(settings: dict[str, Any], instance_path: Path) -> dict[str, Any
         "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
         "RATELIMIT_STORAGE_URI": settings["limits"]["storage_uri"],
         "RATELIMIT_HEADERS_ENABLED": False,
+    }
+
+
+def _engine_options(database: dict[str, Any], url: str) -> dict[str, Any]:
+    # pre_ping: a connection that died while PostgreSQL restarted is replaced, not used (the app
+    # recovers by itself); connect_timeout: an unreachable server costs a bounded wait, then 503.
+    # A SQLite file has no connection to lose: no ping (it would cost a query per request).
+    if not url.startswith("postgresql"):
+        return {}
+    return {
+        "pool_pre_ping": True,
+        "connect_args": {"connect_timeout": database["connect_timeout_seconds"]},
     }

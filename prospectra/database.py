@@ -3,37 +3,77 @@
 from __future__ import annotations
 
 import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
 from flask_migrate import upgrade
+from sqlalchemy import Engine
+from sqlalchemy import event
+from sqlalchemy import text
 
 from .config import PROJECT_ROOT
 from .extensions import db
 from .extensions import migrate
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
+# Any fixed 64-bit number, the same on every host: PostgreSQL's advisory locks are keyed by it.
+MIGRATION_LOCK_KEY = 0x70726F7370656374  # "prospect"
 
 
 def init_app(app: Flask) -> None:
     """Bind SQLAlchemy and Flask-Migrate; upgrade the schema to head if the settings ask for it.
 
     The upgrade runs before the session store is set up, so that the store's table comes from the
-    migrations; a file lock keeps several workers starting at once from racing.
+    migrations; a lock keeps several workers (or hosts, on PostgreSQL) starting at once from racing.
     """
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
     if app.config["PROSPECTRA"]["database"]["auto_upgrade"]:
         upgrade_to_head(app)
 
 
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL: readers never wait for the writer, and a commit appends to the log instead of
+    # rewriting pages and syncing twice; synchronous=NORMAL syncs at checkpoints only, which in
+    # WAL mode keeps the database consistent (a power cut may lose the last commits, not corrupt).
+    cursor = dbapi_connection.cursor()
+    if dbapi_connection.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 def upgrade_to_head(app: Flask) -> None:
-    """Apply every migration not yet applied, holding the instance folder's migration lock."""
+    """Apply every migration not yet applied, holding the migration lock."""
+    with app.app_context(), _migration_lock(app, db.engine):
+        upgrade(directory=str(MIGRATIONS))
+
+
+@contextmanager
+def _migration_lock(app: Flask, engine: Engine) -> Iterator[None]:
+    """Let one process at a time upgrade: the others wait, then find nothing left to do."""
+    if engine.dialect.name == "postgresql":
+        # Workers on several hosts share the database, not a folder: a session-level advisory
+        # lock, released at unlock or when the connection drops (a crashed upgrader frees it).
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+                connection.commit()
+        return
     lock_path = Path(app.instance_path) / "migrate.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("w") as lock, app.app_context():
+    with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            upgrade(directory=str(MIGRATIONS))
+            yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)

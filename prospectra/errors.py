@@ -1,4 +1,9 @@
-"""Error pages: every error gets a page in the site's layout, never a stack trace."""
+"""Error pages: every error gets a page in the site's layout, never a stack trace.
+
+An outage of the database or the session store is not a bug: the page says the service is
+temporarily unavailable (503, with Retry-After), changes no cookie, and the next request after
+the service is back works again (connections are re-made by the pools, nothing is cached broken).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,23 @@ from flask import Flask
 from flask import current_app
 from flask import render_template
 from flask import request
+from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
+from sqlalchemy.exc import InterfaceError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import ServiceUnavailable
 
+from .extensions import login_manager
 from .i18n import localized
+
+# What a stopped, unreachable or overloaded Redis or PostgreSQL raises (never a bug of ours).
+SERVICE_ERRORS = (RedisError, OperationalError, InterfaceError, PoolTimeoutError)
+RETRY_AFTER_SECONDS = 30
 
 MESSAGES = {
     400: (
@@ -43,12 +59,18 @@ MESSAGES = {
 def init_app(app: Flask) -> None:
     """Register one renderer for every HTTP error, the CSRF failure pages, and the last resort."""
     app.register_error_handler(CSRFError, _csrf_error)
+    for error_class in SERVICE_ERRORS:
+        app.register_error_handler(error_class, _outage)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(Exception, _unexpected)
 
 
 def render_error(error: HTTPException):
     """Render errors/error.html for the error's status code, keeping the headers it carries."""
+    # Flask hands an error raised while opening or saving the session only to the 500 handler,
+    # wrapped (flask-session#172): an outage found there still gets the 503 page.
+    if isinstance(getattr(error, "original_exception", None), SERVICE_ERRORS):
+        return _outage(error.original_exception)
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, error.description))
     response = error.get_response()
@@ -69,3 +91,37 @@ def _csrf_error(error: CSRFError):
 def _unexpected(error: Exception):
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     return render_error(InternalServerError())
+
+
+def unavailable(reason: str = "") -> ServiceUnavailable:
+    """The 503 error for an outage, telling clients when to try again."""
+    return ServiceUnavailable(reason or None, retry_after=RETRY_AFTER_SECONDS)
+
+
+def _outage(error: Exception):
+    current_app.logger.error(
+        "service unavailable on %s %s: %s", request.method, request.path, _one_line(error)
+    )
+    # The page is rendered for an anonymous visitor: Flask-Login would otherwise ask the
+    # database that just failed for the user again (templates, the Cache-Control hook).
+    login_manager._update_request_context_with_user()
+    return render_error(unavailable())
+
+
+def turn_into_unavailable(response: Response, error: Exception) -> None:
+    """Rewrite a finished response as the 503 page: the session store failed while saving it.
+
+    No cookie is set and no redirect followed: the user's previous state stays as it was.
+    """
+    page = _outage(error)
+    response.status_code = 503
+    response.set_data(page.get_data())
+    response.mimetype = "text/html"
+    for name in ("Set-Cookie", "Location", "Retry-After"):
+        response.headers.remove(name)
+    response.headers["Retry-After"] = page.headers["Retry-After"]
+
+
+def _one_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"

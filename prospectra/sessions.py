@@ -8,10 +8,16 @@ import time
 import redis
 from flask import Flask
 from flask import current_app
+from flask import request
 from flask import session
 from flask_login import login_user
 from flask_login import logout_user
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from sqlalchemy import delete
+from sqlalchemy import select
 
+from .errors import unavailable
 from .extensions import db
 from .extensions import server_session
 from .models import User
@@ -19,17 +25,22 @@ from .privacy.session_interface import CSRF_KEY
 from .privacy.session_interface import LOGIN_AT
 from .privacy.session_interface import SplitSessionInterface
 
-REDIS_TIMEOUT_SECONDS = 2
+PURGE_BATCH = 1000
 
 
 def init_app(app: Flask) -> None:
     """Bind Flask-Session to the configured store and put the split interface in front of it."""
     settings = app.config["PROSPECTRA"]["session"]
     if settings["store"] == "redis":
+        timeout = settings["redis_timeout_seconds"]
         app.config["SESSION_REDIS"] = redis.Redis.from_url(
             settings["redis_url"],
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            # One immediate retry replaces a pooled connection that died with a Redis restart;
+            # redis-py's default (3 retries with backoff, timeouts included) made a stopped Redis
+            # cost 4 s a page. A timeout is not retried: a hung Redis costs one timeout, no more.
+            retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
         )
     else:
         app.config["SESSION_SQLALCHEMY"] = db
@@ -38,8 +49,16 @@ def init_app(app: Flask) -> None:
         table = db.metadata.tables.get(app.config.get("SESSION_SQLALCHEMY_TABLE", "sessions"))
         if table is not None:
             db.metadata.remove(table)
+    app.before_request(_refuse_when_store_unavailable)  # first: before anything reads the user
     server_session.init_app(app)
     app.session_interface = SplitSessionInterface(app.session_interface, app)
+
+
+def _refuse_when_store_unavailable() -> None:
+    # The visitor's session could not be read: answering as if they were logged out would be
+    # wrong, and writing anything could overwrite it. Health checks answer for themselves.
+    if session.unavailable and request.blueprint != "health":
+        raise unavailable("session store unreachable")
 
 
 def start(user: User) -> None:
@@ -62,13 +81,24 @@ def end() -> None:
     session.pop(CSRF_KEY, None)
 
 
-def purge_expired() -> int:
-    """Delete expired records from the SQL session store; return how many (Redis expires keys)."""
-    interface = current_app.session_interface
+def purge_expired(batch_size: int = PURGE_BATCH) -> int:
+    """Delete expired records from the SQL session store; return how many (Redis expires keys).
+
+    Deletes in batches of ``batch_size`` rows, one short transaction each, so that a large
+    backlog never holds a long lock on the table that every logged-in request reads.
+    """
     if current_app.config["SESSION_TYPE"] != "sqlalchemy":
         return 0
-    model = interface.sql_session_model
+    model = current_app.session_interface.sql_session_model
     now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)  # the store keeps naive UTC
-    deleted = model.query.filter(model.expiry <= now).delete(synchronize_session=False)
-    db.session.commit()
-    return deleted
+    total = 0
+    while True:
+        ids = select(model.id).where(model.expiry <= now).limit(batch_size)
+        deleted = db.session.execute(
+            delete(model).where(model.id.in_(ids.scalar_subquery())),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        db.session.commit()
+        total += deleted
+        if deleted < batch_size:
+            return total

@@ -1,8 +1,16 @@
-"""Fixtures in flaskr's shape: app, client, runner, auth, make_user."""
+"""Fixtures in flaskr's shape: app, client, runner, auth, make_user; and the back-ends.
+
+A test module marked ``pytest.mark.both_backends`` runs each test that builds an app twice: on the
+embedded default (SQLite for data and sessions) and on Redis sessions + PostgreSQL data. A test can
+also ask for one back-end: ``@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)``
+(PostgreSQL for data and sessions).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 from flask import Flask
@@ -12,6 +20,7 @@ from prospectra import create_app
 from prospectra.accounts import create_user
 from prospectra.extensions import db
 from prospectra.models import User
+from tests import backends
 from tests.helpers import PASSWORD
 from tests.helpers import AuthActions
 from tests.helpers import BufferedClient
@@ -27,17 +36,70 @@ def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-@pytest.fixture
-def settings(tmp_path) -> dict:
-    """Settings overrides for a fresh application with its own instance folder and database."""
-    return {"app": {"instance_path": str(tmp_path / "instance")}}
+BACKENDS = ("embedded", "redis-postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    if not metafunc.definition.get_closest_marker("both_backends"):
+        return
+    chosen = any(
+        "backend" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize")
+    )
+    if not chosen:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 
 @pytest.fixture
-def app(settings: dict) -> Flask:
-    app = create_app(settings, testing=True)
-    app.test_client_class = BufferedClient
-    return app
+def backend(request: pytest.FixtureRequest) -> str:
+    """Where data and sessions live: "embedded", "redis-postgresql" or "postgresql"."""
+    return getattr(request, "param", "embedded")
+
+
+@pytest.fixture
+def settings(tmp_path, backend: str) -> Iterator[dict]:
+    """Settings overrides for a fresh application with its own instance folder and database.
+
+    On PostgreSQL the database is a schema of its own, on Redis the sessions are keys under a
+    prefix of their own; both are removed after the test.
+    """
+    settings: dict = {"app": {"instance_path": str(tmp_path / "instance")}}
+    with ExitStack() as stack:
+        if backend != "embedded":
+            backends.require_services()
+            settings["database"] = {"url": stack.enter_context(backends.postgres_schema())}
+        if backend == "redis-postgresql":
+            settings["session"] = {
+                "store": "redis",
+                "redis_url": backends.REDIS_URL,
+                "key_prefix": stack.enter_context(backends.redis_prefix()),
+            }
+        yield settings
+
+
+@pytest.fixture
+def app_factory() -> Iterator[Callable[[dict], Flask]]:
+    """Build apps from settings; their connections are closed after the test."""
+    apps: list[Flask] = []
+
+    def make(settings: dict) -> Flask:
+        app = create_app(settings, testing=True)
+        app.test_client_class = BufferedClient
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:  # before the test's schema is dropped
+        with app.app_context():
+            db.engine.dispose()
+        if app.config.get("SESSION_REDIS") is not None:
+            app.config["SESSION_REDIS"].close()
+
+
+@pytest.fixture
+def app(app_factory, settings: dict) -> Flask:
+    return app_factory(settings)
 
 
 @pytest.fixture

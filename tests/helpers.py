@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 from werkzeug.test import TestResponse
 
 PASSWORD = "correct horse battery staple"
@@ -71,3 +73,14 @@ def parse_cookie(header: str) -> dict[str, str | bool]:
 def cookies_set(response: TestResponse) -> dict[str, dict[str, str | bool]]:
     """The cookies a response sets, by name."""
     return {c["name"]: c for c in map(parse_cookie, set_cookie_headers(response))}
+
+
+def stored_sessions(app: Flask) -> int:
+    """How many session records the app's store holds (SQL rows, or Redis keys of its prefix)."""
+    if app.config["SESSION_TYPE"] == "redis":
+        prefix = app.config["SESSION_KEY_PREFIX"]
+        return sum(1 for _ in app.config["SESSION_REDIS"].scan_iter(match=prefix + "*"))
+    from prospectra.extensions import db
+
+    with app.app_context():
+        return db.session.execute(text("SELECT count(*) FROM sessions")).scalar_one()

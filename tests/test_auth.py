@@ -7,6 +7,7 @@ import pytest
 from prospectra.auth.views import local_path
 from tests.helpers import csrf_token
 
+pytestmark = pytest.mark.both_backends
 FAILED = "The e-mail address or the password is not right."
 
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 import time_machine
-from sqlalchemy import text
+from sqlalchemy import event
 
 from prospectra import accounts
 from prospectra.extensions import db
 from tests.helpers import PASSWORD
+from tests.helpers import AuthActions
+from tests.helpers import stored_sessions
+
+pytestmark = pytest.mark.both_backends
+SQL_STORES = pytest.mark.parametrize("backend", ["embedded", "postgresql"], indirect=True)
 
 
 def test_users_create_reads_the_password_from_standard_input(app, runner):
@@ -43,6 +49,7 @@ def test_users_delete_removes_the_account(app, runner, make_user):
     assert again.exit_code == 1 and "No account has the address" in again.output
 
 
+@SQL_STORES
 def test_sessions_purge_deletes_only_expired_records(app, runner, make_user, auth):
     make_user()
     with time_machine.travel(
@@ -52,12 +59,47 @@ def test_sessions_purge_deletes_only_expired_records(app, runner, make_user, aut
         clock.shift(datetime.timedelta(minutes=10))
         fresh = app.test_client()
         fresh.environ_base["HTTP_REFERER"] = "https://localhost/"
-        from tests.helpers import AuthActions
-
         AuthActions(fresh).login()
         clock.shift(datetime.timedelta(minutes=25))  # the first is idle 35 min, the second 25
         result = runner.invoke(args=["sessions", "purge"])
     assert result.exit_code == 0
     assert "Deleted 1 expired session record(s)." in result.output
+    assert stored_sessions(app) == 1
+
+
+@SQL_STORES
+def test_sessions_purge_deletes_in_bounded_batches(app, runner):
+    model = app.session_interface.sql_session_model
+    past = datetime.datetime(2020, 1, 1)
+    future = datetime.datetime(2100, 1, 1)
     with app.app_context():
-        assert db.session.execute(text("SELECT count(*) FROM sessions")).scalar_one() == 1
+        db.session.add_all(
+            [model(f"session:old{n}", b"", past) for n in range(5)]
+            + [model("session:live", b"", future)]
+        )
+        db.session.commit()
+        deletes: list[str] = []
+
+        def count(conn, cursor, statement, *args):
+            if statement.lstrip().upper().startswith("DELETE"):
+                deletes.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            result = runner.invoke(args=["sessions", "purge", "--batch-size", "2"])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert "Deleted 5 expired session record(s)." in result.output
+    assert len(deletes) == 3  # 2 + 2 + 1 rows
+    assert stored_sessions(app) == 1
+
+
+@pytest.mark.parametrize("backend", ["redis-postgresql"], indirect=True)
+def test_sessions_purge_leaves_redis_to_expire_keys_itself(app, runner, make_user, auth):
+    make_user()
+    auth.login()
+    result = runner.invoke(args=["sessions", "purge"])
+    assert result.exit_code == 0 and "Redis, which deletes expired ones by itself" in result.output
+    (key,) = app.config["SESSION_REDIS"].scan_iter(match=app.config["SESSION_KEY_PREFIX"] + "*")
+    ttl = app.config["SESSION_REDIS"].ttl(key)
+    assert 0 < ttl <= 30 * 60  # the idle timeout, never longer

@@ -6,13 +6,12 @@ import datetime
 
 import pytest
 import time_machine
-from sqlalchemy import text
 
-from prospectra.extensions import db
 from prospectra.privacy import registry
 from tests.helpers import PASSWORD
 from tests.helpers import cookies_set
 from tests.helpers import csrf_token
+from tests.helpers import stored_sessions
 
 SESSION = "__Host-session"
 CSRF = "__Host-csrf"
@@ -34,9 +33,11 @@ PUBLIC_PAGES_WITHOUT_FORM = [
 ]
 
 
+pytestmark = pytest.mark.both_backends
+
+
 def session_rows(app) -> int:
-    with app.app_context():
-        return db.session.execute(text("SELECT count(*) FROM sessions")).scalar_one()
+    return stored_sessions(app)
 
 
 def assert_declared_attributes(cookie: dict, *, deletion: bool = False) -> None:
@@ -141,6 +142,41 @@ def test_idle_session_ends_after_the_idle_timeout(app, client, make_user, auth):
         response = client.get("/dashboard")
     assert response.status_code == 302
     assert_declared_attributes(cookies_set(response)[SESSION], deletion=True)
+    assert session_rows(app) == 0
+
+
+def test_logged_in_pages_rewrite_the_store_only_after_a_tenth_of_the_idle_timeout(
+    app, client, make_user, auth, monkeypatch
+):
+    store = app.session_interface.inner
+    writes = []
+    upsert = store._upsert_session
+    monkeypatch.setattr(store, "_upsert_session", lambda *a: writes.append(1) or upsert(*a))
+    make_user()
+    with time_machine.travel(MORNING, tick=False) as clock:
+        auth.login()
+        assert len(writes) == 1
+        for _ in range(5):
+            clock.shift(datetime.timedelta(seconds=30))
+            assert client.get("/dashboard").status_code == 200
+        assert len(writes) == 1  # 2 min 30 s < 3 min: read only
+        clock.shift(datetime.timedelta(seconds=30))
+        response = client.get("/dashboard")
+    assert response.status_code == 200 and len(writes) == 2
+    assert cookies_set(response) == {}  # a refresh changes nothing in the browser
+
+
+def test_idle_timeout_never_exceeds_the_configured_one_after_the_last_request(
+    app, client, make_user, auth
+):
+    make_user()
+    with time_machine.travel(MORNING, tick=False) as clock:
+        auth.login()
+        clock.shift(datetime.timedelta(minutes=2))  # within the refresh window: no write
+        assert client.get("/dashboard").status_code == 200
+        clock.shift(datetime.timedelta(minutes=30, seconds=1))
+        response = client.get("/dashboard")
+    assert response.status_code == 302
     assert session_rows(app) == 0
 
 

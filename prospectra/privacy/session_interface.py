@@ -9,6 +9,18 @@ cookie; everything else stays server-side, and Flask-WTF and Flask-Session are u
 The interface also enforces what Flask-Session leaves to the application: the absolute session
 lifetime, deletions that carry the cookie's attributes (a browser ignores the deletion of a
 ``__Host-`` cookie without Secure), and the removal of a cookie whose server record is gone.
+
+Two more things are decided here rather than in Flask-Session, which writes the store on every
+request (one fsync each on SQLite):
+
+- **When to write.** A record is rewritten when its data changed, or when it is older than a tenth
+  of the idle timeout; a logged-in page otherwise costs one store read and no write. The idle
+  timeout is checked by the app against the time the record was last written, so it can only end
+  a session earlier than configured (by at most that tenth), never later.
+- **Outages.** A store that cannot be reached while opening the session makes the request a 503
+  (the ``before_request`` hook of :mod:`prospectra.sessions`); while saving, the finished response
+  is turned into the 503 page. A 503 never writes the store or sets a cookie, so an outage loses
+  nothing and changes nothing in the browser.
 """
 
 from __future__ import annotations
@@ -23,8 +35,13 @@ from flask.wrappers import Response
 from itsdangerous import BadData
 from itsdangerous import URLSafeSerializer
 
+from ..errors import SERVICE_ERRORS
+from ..errors import turn_into_unavailable
+
 CSRF_KEY = "csrf_token"  # Flask-WTF's WTF_CSRF_FIELD_NAME, the key it uses in the session
 LOGIN_AT = "_login_at"  # epoch seconds of the login, for the absolute lifetime
+STORED_AT = "_stored_at"  # epoch seconds of the last store write, for the idle timeout
+REFRESH_FRACTION = 0.1  # rewrite an unchanged record once it is this much of the idle timeout old
 
 
 class _CsrfOutsideMixin:
@@ -33,6 +50,7 @@ class _CsrfOutsideMixin:
     csrf: str | None = None
     csrf_changed = False
     stale_cookie = False
+    unavailable = False  # the store could not be read: the request is answered 503
 
     def __contains__(self, key: object) -> bool:
         if key == CSRF_KEY:
@@ -77,37 +95,74 @@ class SplitSessionInterface(SessionInterface):
         inner.session_class = type(
             "Split" + inner.session_class.__name__, (_CsrfOutsideMixin, inner.session_class), {}
         )
+        # Flask-Session's documented hook for "write the store now?" (it asks on every save).
+        inner.should_set_storage = self._should_store
         self.csrf_cookie = app.config["CSRF_COOKIE_NAME"]
         self.absolute_lifetime = app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
+        self.idle_timeout = app.permanent_session_lifetime.total_seconds()
+        self.refresh_after = self.idle_timeout * REFRESH_FRACTION
 
     def __getattr__(self, name: str) -> Any:
         # regenerate(), sql_session_model, client ... stay reachable through the wrapper.
         return getattr(self.inner, name)
 
     def _signer(self, app: Flask) -> URLSafeSerializer:
-        return URLSafeSerializer(app.secret_key, salt="prospectra-csrf-cookie")
+        # One serializer per secret key, not one per request (it derives its key each time).
+        if getattr(self, "_signer_for", None) != app.secret_key:
+            self._signer_cache = URLSafeSerializer(app.secret_key, salt="prospectra-csrf-cookie")
+            self._signer_for = app.secret_key
+        return self._signer_cache
 
     def open_session(self, app: Flask, request: Request):
-        session = self.inner.open_session(app, request)
         try:
-            session.csrf = self._signer(app).loads(request.cookies.get(self.csrf_cookie, ""))
+            session = self.inner.open_session(app, request)
+        except SERVICE_ERRORS as error:
+            app.logger.error("session store unavailable: %s: %s", type(error).__name__, error)
+            session = self.inner.session_class(sid=None)
+            session.unavailable = True
+            return session
+        sent_csrf = request.cookies.get(self.csrf_cookie)
+        try:
+            session.csrf = self._signer(app).loads(sent_csrf) if sent_csrf else None
         except BadData:
-            session.csrf = None  # absent or tampered: Flask-WTF says the secret is missing
+            session.csrf = None  # tampered: Flask-WTF says the secret is missing
         if not isinstance(session.csrf, str):
             session.csrf = None
         sent = request.cookies.get(self.get_cookie_name(app))
         if sent and sent != session.sid:
             session.stale_cookie = True  # unknown or expired on the server
-        login_at = dict.get(session, LOGIN_AT)  # plain dict read: not "accessed", no Vary
-        if login_at is not None and (
-            not isinstance(login_at, int) or time.time() - login_at > self.absolute_lifetime
-        ):
-            session.clear()  # past the absolute lifetime: logged out, record deleted on save
+        now = time.time()
+        login_at = dict.get(session, LOGIN_AT)  # plain dict reads: not "accessed", no Vary
+        stored_at = dict.get(session, STORED_AT)
+        if (login_at is not None and (
+            not isinstance(login_at, int) or now - login_at > self.absolute_lifetime
+        )) or (stored_at is not None and (
+            not isinstance(stored_at, int) or now - stored_at > self.idle_timeout
+        )):  # fmt: skip
+            session.clear()  # past a lifetime: logged out, record deleted on save
         return session
 
+    def _should_store(self, app: Flask, session) -> bool:
+        stored_at = dict.get(session, STORED_AT)
+        now = int(time.time())
+        if (
+            session.modified
+            or not isinstance(stored_at, int)
+            or now - stored_at >= self.refresh_after
+        ):
+            dict.__setitem__(session, STORED_AT, now)  # a plain dict write: no Set-Cookie
+            return True
+        return False
+
     def save_session(self, app: Flask, session, response: Response) -> None:
+        if session is None or session.unavailable or response.status_code == 503:
+            return  # an outage: nothing stored, no cookie changed
         ending = not session and (session.modified or session.stale_cookie)
-        self.inner.save_session(app, session, response)
+        try:
+            self.inner.save_session(app, session, response)
+        except SERVICE_ERRORS as error:
+            turn_into_unavailable(response, error)
+            return
         if ending:
             self._delete(app, response, self.get_cookie_name(app))
         if session.csrf_changed:

@@ -1,0 +1,31 @@
+"""Health checks: liveness asks nothing of other services, readiness asks both; no cookie."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.both_backends
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_health_checks_answer_ok_and_set_no_cookie(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+    assert response.headers.getlist("Set-Cookie") == []
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_readiness_names_each_service_it_checked(client):
+    assert client.get("/readyz").json == {"status": "ok", "database": "ok", "session_store": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_health_checks_answer_plain_http_in_production(app_factory, settings, path):
+    # The orchestrator probes the worker directly, not through the TLS proxy: no https redirect.
+    settings["app"] |= {"environment": "production", "secret_key": "k" * 40}
+    settings["service"] = {"domain": "app.prospectra.example"}
+    client = app_factory(settings).test_client()
+    response = client.get(path, base_url="http://10.0.0.5:8000")
+    assert response.status_code == 200
+    assert client.get("/", base_url="http://10.0.0.5:8000").status_code == 301  # pages do redirect
