@@ -10,7 +10,9 @@ from pathlib import Path
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import Engine
+from sqlalchemy import delete
 from sqlalchemy import event
+from sqlalchemy import select
 from sqlalchemy import text
 
 from .config import PROJECT_ROOT
@@ -77,3 +79,22 @@ def _migration_lock(app: Flask, engine: Engine) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def delete_in_batches(model, condition, batch_size: int = 1000) -> int:
+    """Delete the rows of ``model`` matching ``condition``, ``batch_size`` at a time; return how many.
+
+    One short transaction per batch, so that purging a large backlog (for cron) never holds a
+    long lock on a table that requests use.
+    """
+    total = 0
+    while True:
+        ids = select(model.id).where(condition).limit(batch_size).scalar_subquery()
+        deleted = db.session.execute(
+            delete(model).where(model.id.in_(ids)),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        db.session.commit()
+        total += deleted
+        if deleted < batch_size:
+            return total

@@ -13,13 +13,13 @@ import datetime
 from flask import current_app
 from flask import request
 from flask.wrappers import Response
-from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from ..consent import decision
+from ..database import delete_in_batches
 from ..extensions import db
 from ..models import PageView
 
@@ -69,6 +69,4 @@ def purge(retention_months: int, today: datetime.date | None = None) -> int:
     today = today or datetime.datetime.now(datetime.UTC).date()
     year, month = divmod(today.year * 12 + today.month - 1 - retention_months, 12)
     cutoff = datetime.date(year, month + 1, min(today.day, calendar.monthrange(year, month + 1)[1]))
-    deleted = db.session.execute(delete(PageView).where(PageView.day < cutoff)).rowcount
-    db.session.commit()
-    return deleted
+    return delete_in_batches(PageView, PageView.day < cutoff)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import delete
-
+from ..database import delete_in_batches
 from ..extensions import db
 from ..models import ConsentRecord
 from .decision import Choice
@@ -26,8 +25,6 @@ def record(choice: Choice, action: str) -> None:
 
 
 def purge(retention_days: int) -> int:
-    """Delete the records older than ``retention_days``; return how many."""
+    """Delete the records older than ``retention_days`` (in bounded batches); return how many."""
     cutoff = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=retention_days)
-    deleted = db.session.execute(delete(ConsentRecord).where(ConsentRecord.created_at < cutoff))
-    db.session.commit()
-    return deleted.rowcount
+    return delete_in_batches(ConsentRecord, ConsentRecord.created_at < cutoff)
