@@ -29,6 +29,7 @@ from .health import bp as health_bp
 from .help import bp as help_bp
 from .home import bp as home_bp
 from .legal import bp as legal_bp
+from .privacy import policy
 from .privacy import registry
 from .privacy import versions
 from .privacy.guard import CookieGuard
@@ -56,6 +57,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     limiter.init_app(app)
     i18n.init_app(app)
     analytics.init_app(app)
+    policy.init_app(app)
     consent.init_app(app)
     versions.init_app(app)
     security.init_app(app)

@@ -18,8 +18,8 @@ from itsdangerous import BadData
 from itsdangerous import URLSafeSerializer
 
 from ..analytics.providers import Provider
+from ..privacy import policy
 from ..privacy import registry
-from ..privacy.policy import declaration
 from .banner import banner_enabled
 
 
@@ -62,9 +62,7 @@ class ConsentState:
 
 
 def init_app(app: Flask) -> None:
-    """Compute the policy version once and expose the consent state to templates."""
-    settings = app.config["PROSPECTRA"]
-    app.extensions["prospectra.policy_version"] = declaration(settings)["policy_version"]
+    """Expose the consent state of each request to templates as `consent`."""
     app.context_processor(lambda: {"consent": current()})
 
 
@@ -126,11 +124,7 @@ def new_choice(choices: dict[str, bool], previous: Choice | None) -> Choice:
 def store_choice(response: Response, choice: Choice) -> None:
     """Set the consent cookie with the attributes the registry declares for it."""
     name = cookie_name()
-    attributes = next(
-        c["attributes"]
-        for c in registry.declared(current_app.config["PROSPECTRA"])
-        if c["name"] == name
-    )
+    attributes = next(c["attributes"] for c in policy.current()["cookies"] if c["name"] == name)
     value = {"id": choice.consent_id, "v": choice.version, "c": choice.choices, "t": choice.at}
     response.set_cookie(
         name,

@@ -6,7 +6,6 @@ import fnmatch
 
 from flask import Blueprint
 from flask import abort
-from flask import current_app
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -14,7 +13,7 @@ from flask import url_for
 
 from ..auth.views import local_path
 from ..i18n import localized
-from ..privacy import registry
+from ..privacy import policy
 from . import decision
 from . import proof
 from .forms import ConsentForm
@@ -28,7 +27,7 @@ def settings():
     """Show every cookie and each measurement tool with its current setting."""
     state = decision.current()
     form = ConsentForm(next=local_path(request.args.get("next")) or "")
-    cookies = registry.declared(current_app.config["PROSPECTRA"])
+    cookies = policy.current()["cookies"]
     return render_template(
         localized("consent/settings.html"), form=form, state=state, cookies=cookies
     )

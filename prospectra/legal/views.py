@@ -7,7 +7,6 @@ from flask import render_template
 
 from ..i18n import localized
 from ..privacy import policy
-from ..privacy import versions
 
 bp = Blueprint("legal", __name__, url_prefix="/legal")
 
@@ -17,15 +16,15 @@ def cookies():
     """The cookie policy, its table generated from the registry."""
     return render_template(
         localized("legal/cookies.html"),
-        policy=policy.declaration(current_app.config["PROSPECTRA"]),
-        history=versions.history(),
+        policy=policy.current(),
+        history=current_app.extensions["prospectra.policy_history"],
     )
 
 
 @bp.get("/cookies.json")
 def cookies_json():
     """The same declaration, machine-readable (for audits and the cookie scanner)."""
-    return jsonify(policy.declaration(current_app.config["PROSPECTRA"]))
+    return jsonify(policy.current())
 
 
 @bp.get("/privacy")

@@ -6,6 +6,9 @@ import hashlib
 import json
 from typing import Any
 
+from flask import Flask
+from flask import current_app
+
 from ..analytics import providers as analytics
 from ..consent.banner import banner_enabled
 from . import registry
@@ -57,3 +60,14 @@ def declaration(settings: dict[str, Any]) -> dict[str, Any]:
         "cookies": cookies,
         "other_trackers": [],
     }
+
+
+def init_app(app: Flask) -> None:
+    """Compute the declaration once: the settings do not change while the app runs."""
+    app.extensions["prospectra.declaration"] = declared = declaration(app.config["PROSPECTRA"])
+    app.extensions["prospectra.policy_version"] = declared["policy_version"]
+
+
+def current() -> dict[str, Any]:
+    """The running app's declaration (see :func:`declaration`)."""
+    return current_app.extensions["prospectra.declaration"]

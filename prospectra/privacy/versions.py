@@ -16,13 +16,17 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import PolicyVersion
-from . import policy
 
 
 def init_app(app: Flask) -> None:
     """Record the running version (first start after a change) and expose the one-time notice."""
     with app.app_context():
-        record(policy.declaration(app.config["PROSPECTRA"]))
+        record(app.extensions["prospectra.declaration"])
+        # Versions are recorded only at start, so the history is read once, here.
+        app.extensions["prospectra.policy_history"] = [
+            {"version": v.version, "in_force_since": v.in_force_since, "changes": v.changes}
+            for v in history()
+        ]
     app.context_processor(lambda: {"policy_notice": notice_for_current_user()})
 
 
