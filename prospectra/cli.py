@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from . import accounts
+from . import session_index
 from . import sessions
 from .analytics import builtin
 from .consent import proof
@@ -52,7 +53,9 @@ def delete_user(email: str) -> None:
 def purge_sessions(batch_size: int) -> None:
     """Delete expired session records (for cron; Redis expires them by itself)."""
     if current_app.config["SESSION_TYPE"] == "redis":
+        listed = session_index.purge_expired()
         click.echo("Sessions are kept in Redis, which deletes expired ones by itself.")
+        click.echo(f"Deleted {listed} expired entry(ies) of the session list.")
         return
     deleted = sessions.purge_expired(batch_size)
     click.echo(f"Deleted {deleted} expired session record(s).")
