@@ -107,7 +107,9 @@ def rekey(old_sid: str, new_sid: str) -> None:
 def touch(sid: str) -> None:
     """Note that the session was used: called when its store record is rewritten, not per request."""
     db.session.execute(
-        update(LoginSession).where(LoginSession.sid_hash == _hash(sid)).values(last_seen_at=_utcnow())
+        update(LoginSession)
+        .where(LoginSession.sid_hash == _hash(sid))
+        .values(last_seen_at=_utcnow())
     )
     db.session.commit()
 

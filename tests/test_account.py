@@ -114,14 +114,19 @@ def test_ending_all_other_sessions_keeps_this_one(app, two_browsers):
     laptop, phone = two_browsers
     third = Browser(app, CHROME)
     third.login()
-    assert laptop.post("/account/sessions/end", "end", which="others", password=PASSWORD).status_code == 303
+    assert (
+        laptop.post("/account/sessions/end", "end", which="others", password=PASSWORD).status_code
+        == 303
+    )
     assert not phone.logged_in() and not third.logged_in()
     assert laptop.logged_in() and len(rows(app)) == 1
 
 
 def test_ending_a_session_needs_the_current_password(app, two_browsers):
     laptop, phone = two_browsers
-    response = laptop.post("/account/sessions/end", "end", which="others", password="not my password")
+    response = laptop.post(
+        "/account/sessions/end", "end", which="others", password="not my password"
+    )
     assert response.status_code == 200
     assert "The password is not right." in response.get_data(as_text=True)
     assert phone.logged_in() and len(rows(app)) == 2
@@ -132,7 +137,9 @@ def test_a_user_cannot_end_a_session_of_someone_else(app, two_browsers, make_use
     make_user("bob@example.org")
     bob = Browser(app)
     AuthActions(bob.client).login(email="bob@example.org")
-    response = laptop.post("/account/sessions/end", "end", which=row_id_of(app, bob), password=PASSWORD)
+    response = laptop.post(
+        "/account/sessions/end", "end", which=row_id_of(app, bob), password=PASSWORD
+    )
     assert response.status_code == 200  # not a choice offered to this user
     assert bob.logged_in()
 
@@ -258,8 +265,11 @@ def test_listing_prunes_sessions_whose_store_record_is_gone(app, two_browsers):
         (FIREFOX, "Firefox on Linux"),
         (CHROME, "Chrome on Windows"),
         (CHROME.replace("Safari/537.36", "Safari/537.36 Edg/131.0"), "Edge on Windows"),
-        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Mobile/15E148 "
-         "Safari/604.1", "Safari on iOS"),  # fmt: skip
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Mobile/15E148 "
+            "Safari/604.1",
+            "Safari on iOS",
+        ),
         ("Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile Safari/537.36", "Chrome on Android"),
         ("curl/8.5.0", "Unknown device"),
         ("", "Unknown device"),
