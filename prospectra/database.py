@@ -9,8 +9,11 @@ from pathlib import Path
 
 from flask import Flask
 from flask_migrate import upgrade
+from sqlalchemy import ColumnElement
 from sqlalchemy import Engine
+from sqlalchemy import delete
 from sqlalchemy import event
+from sqlalchemy import select
 from sqlalchemy import text
 
 from .config import PROJECT_ROOT
@@ -77,3 +80,22 @@ def _migration_lock(app: Flask, engine: Engine) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def delete_in_batches(model, condition: ColumnElement[bool], batch_size: int) -> int:
+    """Delete the rows of ``model`` matching ``condition``; return how many.
+
+    One short transaction per ``batch_size`` rows, so that a large backlog never holds a long
+    lock on a table that logged-in requests read.
+    """
+    total = 0
+    while True:
+        ids = select(model.id).where(condition).limit(batch_size)
+        deleted = db.session.execute(
+            delete(model).where(model.id.in_(ids.scalar_subquery())),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        db.session.commit()
+        total += deleted
+        if deleted < batch_size:
+            return total

@@ -23,6 +23,7 @@ from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 
+from .database import delete_in_batches
 from .extensions import db
 from .models import LoginSession
 
@@ -171,18 +172,15 @@ def _end_rows(rows) -> None:
     db.session.commit()
 
 
-def purge_expired() -> int:
-    """Delete rows of sessions past the idle timeout or the absolute lifetime; return how many."""
+def purge_expired(batch_size: int = 1000) -> int:
+    """Delete entries of sessions past the idle timeout or the absolute lifetime; return how many."""
     config = current_app.config
     now = _utcnow()
-    deleted = db.session.execute(
-        delete(LoginSession).where(
-            or_(
-                LoginSession.last_seen_at < now - config["PERMANENT_SESSION_LIFETIME"],
-                LoginSession.created_at < now - config["SESSION_ABSOLUTE_LIFETIME"],
-            )
+    return delete_in_batches(
+        LoginSession,
+        or_(
+            LoginSession.last_seen_at < now - config["PERMANENT_SESSION_LIFETIME"],
+            LoginSession.created_at < now - config["SESSION_ABSOLUTE_LIFETIME"],
         ),
-        execution_options={"synchronize_session": False},
-    ).rowcount
-    db.session.commit()
-    return deleted
+        batch_size,
+    )

@@ -14,10 +14,9 @@ from flask_login import login_user
 from flask_login import logout_user
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from sqlalchemy import delete
-from sqlalchemy import select
 
 from . import session_index
+from .database import delete_in_batches
 from .errors import unavailable
 from .extensions import db
 from .extensions import server_session
@@ -104,22 +103,11 @@ def end() -> None:
 def purge_expired(batch_size: int = PURGE_BATCH) -> int:
     """Delete expired records from the SQL session store; return how many (Redis expires keys).
 
-    Deletes in batches of ``batch_size`` rows, one short transaction each, so that a large
-    backlog never holds a long lock on the table that every logged-in request reads.
+    The sessions list loses its expired entries too. Deletes in batches of ``batch_size`` rows.
     """
-    session_index.purge_expired()
+    session_index.purge_expired(batch_size)
     if current_app.config["SESSION_TYPE"] != "sqlalchemy":
         return 0
     model = current_app.session_interface.sql_session_model
     now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)  # the store keeps naive UTC
-    total = 0
-    while True:
-        ids = select(model.id).where(model.expiry <= now).limit(batch_size)
-        deleted = db.session.execute(
-            delete(model).where(model.id.in_(ids.scalar_subquery())),
-            execution_options={"synchronize_session": False},
-        ).rowcount
-        db.session.commit()
-        total += deleted
-        if deleted < batch_size:
-            return total
+    return delete_in_batches(model, model.expiry <= now, batch_size)
