@@ -225,6 +225,38 @@ def test_idle_expiry_removes_the_session_from_the_list(app, make_user):
     assert rows(app) == []
 
 
+def test_absolute_expiry_removes_the_session_from_the_list(app, make_user):
+    make_user()
+    browser = Browser(app)
+    with time_machine.travel(MORNING, tick=False) as clock:
+        browser.login()
+        for _ in range(12 * 4 + 1):  # active all along, past the 12 h lifetime
+            clock.shift(datetime.timedelta(minutes=15))
+            browser.get("/dashboard")
+        assert not browser.logged_in()
+    assert rows(app) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "prefix", "fields"),
+    [
+        ("/account/sessions/end", "end", {"which": "others", "password": PASSWORD}),
+        ("/account/email", "email", {"email": "ada@new.example", "password": PASSWORD}),
+        ("/account/password", "password", {"password": PASSWORD, "new_password": NEW_PASSWORD,
+                                           "confirm": NEW_PASSWORD}),
+        ("/account/delete", "delete", {"password": PASSWORD}),
+    ],
+)  # fmt: skip
+def test_account_changes_are_refused_without_the_csrf_token(
+    app, two_browsers, path, prefix, fields
+):
+    laptop, phone = two_browsers
+    data = {f"{prefix}-{k}": v for k, v in fields.items()}
+    response = laptop.client.post(path, data=data)
+    assert response.status_code == 400
+    assert laptop.logged_in() and phone.logged_in() and len(rows(app)) == 2
+
+
 def test_last_seen_moves_only_when_the_session_record_is_rewritten(app, make_user):
     make_user()
     browser = Browser(app)
