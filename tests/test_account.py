@@ -3,85 +3,21 @@ ask for the current password again (ASVS 3.7.1). Run on SQLite and on Redis + Po
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import re
 
 import pytest
-import time_machine
-from sqlalchemy import select
 
-from prospectra import session_index
 from prospectra.accounts import find_user
-from prospectra.extensions import db
-from prospectra.models import LoginSession
+from tests.browsers import CHROME
+from tests.browsers import NEW_PASSWORD
+from tests.browsers import Browser
+from tests.browsers import row_id_of
+from tests.browsers import rows
 from tests.helpers import PASSWORD
 from tests.helpers import AuthActions
-from tests.helpers import csrf_token
-from tests.helpers import set_cookie_headers
 from tests.helpers import stored_sessions
 
 pytestmark = pytest.mark.both_backends
-
-SESSION = "__Host-session"
-DECLARED = {"__Host-session", "__Host-csrf"}
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
-CHROME = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
-)
-NEW_PASSWORD = "a brand new passphrase"
-MORNING = datetime.datetime(2026, 11, 29, 9, 0, tzinfo=datetime.UTC)
-
-
-class Browser:
-    """One logged-in browser: its own client, User-Agent and cookies; records every cookie set."""
-
-    def __init__(self, app, user_agent: str = FIREFOX) -> None:
-        self.client = app.test_client()
-        self.client.environ_base["HTTP_REFERER"] = "https://localhost/"
-        self.client.environ_base["HTTP_USER_AGENT"] = user_agent
-        self.cookie_names: set[str] = set()
-
-    def login(self, password: str = PASSWORD):
-        return self._seen(AuthActions(self.client).login(password=password))
-
-    def get(self, path: str):
-        return self._seen(self.client.get(path))
-
-    def post(self, path: str, prefix: str, **fields):
-        token = csrf_token(self.client.get("/dashboard"))
-        data = {f"{prefix}-csrf_token": token} | {f"{prefix}-{k}": v for k, v in fields.items()}
-        return self._seen(self.client.post(path, data=data))
-
-    def sid(self) -> str:
-        return self.client.get_cookie(SESSION).value
-
-    def logged_in(self) -> bool:
-        return self.get("/dashboard").status_code == 200
-
-    def _seen(self, response):
-        self.cookie_names |= {h.split("=", 1)[0] for h in set_cookie_headers(response)}
-        return response
-
-
-def rows(app) -> list[LoginSession]:
-    with app.app_context():
-        return list(db.session.scalars(select(LoginSession).order_by(LoginSession.id)))
-
-
-def row_id_of(app, browser: Browser) -> int:
-    digest = hashlib.sha256(browser.sid().encode()).hexdigest()
-    return next(row.id for row in rows(app) if row.sid_hash == digest)
-
-
-@pytest.fixture
-def two_browsers(app, make_user):
-    make_user()
-    laptop, phone = Browser(app, FIREFOX), Browser(app, CHROME)
-    assert laptop.login().status_code == 303 and phone.login().status_code == 303
-    yield laptop, phone
-    assert laptop.cookie_names | phone.cookie_names <= DECLARED  # no new cookie, ever
 
 
 def test_account_page_lists_every_session_with_its_device_and_marks_this_one(two_browsers):
@@ -89,14 +25,6 @@ def test_account_page_lists_every_session_with_its_device_and_marks_this_one(two
     page = laptop.get("/account").get_data(as_text=True)
     assert "Firefox on Linux <strong>(this session)</strong>" in page
     assert "Chrome on Windows" in page and "Chrome on Windows <strong>" not in page
-
-
-def test_session_list_never_stores_the_session_id(app, two_browsers):
-    laptop, phone = two_browsers
-    stored = " ".join(f"{r.sid_hash} {r.sealed_sid}" for r in rows(app))
-    assert len(rows(app)) == 2
-    for sid in (laptop.sid(), phone.sid()):
-        assert sid not in stored and sid.encode().hex() not in stored
 
 
 def test_ending_another_session_makes_its_cookie_anonymous(app, two_browsers):
@@ -209,34 +137,6 @@ def test_account_deletion_removes_the_user_and_every_session_and_logs_out(app, t
         assert find_user("ada@example.org") is None
 
 
-def test_logout_removes_the_session_from_the_list(app, two_browsers):
-    laptop, _phone = two_browsers
-    AuthActions(laptop.client).logout()
-    assert len(rows(app)) == 1
-
-
-def test_idle_expiry_removes_the_session_from_the_list(app, make_user):
-    make_user()
-    browser = Browser(app)
-    with time_machine.travel(MORNING, tick=False) as clock:
-        browser.login()
-        clock.shift(datetime.timedelta(minutes=31))
-        assert not browser.logged_in()
-    assert rows(app) == []
-
-
-def test_absolute_expiry_removes_the_session_from_the_list(app, make_user):
-    make_user()
-    browser = Browser(app)
-    with time_machine.travel(MORNING, tick=False) as clock:
-        browser.login()
-        for _ in range(12 * 4 + 1):  # active all along, past the 12 h lifetime
-            clock.shift(datetime.timedelta(minutes=15))
-            browser.get("/dashboard")
-        assert not browser.logged_in()
-    assert rows(app) == []
-
-
 @pytest.mark.parametrize(
     ("path", "prefix", "fields"),
     [
@@ -255,60 +155,6 @@ def test_account_changes_are_refused_without_the_csrf_token(
     response = laptop.client.post(path, data=data)
     assert response.status_code == 400
     assert laptop.logged_in() and phone.logged_in() and len(rows(app)) == 2
-
-
-def test_last_seen_moves_only_when_the_session_record_is_rewritten(app, make_user):
-    make_user()
-    browser = Browser(app)
-    with time_machine.travel(MORNING, tick=False) as clock:
-        browser.login()
-        clock.shift(datetime.timedelta(minutes=2))
-        browser.get("/dashboard")
-        assert rows(app)[0].last_seen_at.replace(tzinfo=None) == MORNING.replace(tzinfo=None)
-        clock.shift(datetime.timedelta(minutes=2))  # past a tenth of the idle timeout
-        browser.get("/dashboard")
-    seen = rows(app)[0].last_seen_at.replace(tzinfo=None)
-    assert seen == (MORNING + datetime.timedelta(minutes=4)).replace(tzinfo=None)
-
-
-def test_purge_removes_entries_of_expired_sessions(app, runner, make_user):
-    make_user()
-    yesterday = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
-    with time_machine.travel(yesterday, tick=False):
-        Browser(app).login()
-    Browser(app).login()
-    result = runner.invoke(args=["sessions", "purge"])
-    assert result.exit_code == 0, result.output
-    assert len(rows(app)) == 1
-
-
-def test_listing_prunes_sessions_whose_store_record_is_gone(app, two_browsers):
-    laptop, phone = two_browsers
-    interface = app.session_interface
-    with app.app_context():
-        interface._delete_session(interface.key_prefix + phone.sid())
-    page = laptop.get("/account").get_data(as_text=True)
-    assert "Chrome on Windows" not in page and len(rows(app)) == 1
-
-
-@pytest.mark.parametrize(
-    ("user_agent", "device"),
-    [
-        (FIREFOX, "Firefox on Linux"),
-        (CHROME, "Chrome on Windows"),
-        (CHROME.replace("Safari/537.36", "Safari/537.36 Edg/131.0"), "Edge on Windows"),
-        (
-            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Mobile/15E148 "
-            "Safari/604.1",
-            "Safari on iOS",
-        ),
-        ("Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile Safari/537.36", "Chrome on Android"),
-        ("curl/8.5.0", "Unknown device"),
-        ("", "Unknown device"),
-    ],
-)
-def test_device_description_is_coarse(user_agent, device):
-    assert session_index.describe_device(user_agent) == device
 
 
 def test_forms_on_the_account_page_have_distinct_ids(two_browsers):
