@@ -175,13 +175,15 @@ class SplitSessionInterface(SessionInterface):
         ending = not session and (session.modified or session.stale_cookie)
         try:
             self.inner.save_session(app, session, response)
-            if ending and self.on_end is not None:
-                self.on_end(session.ended_sid or session.sid)
-            elif session.stored and session and self.on_store is not None:
+            if self.on_end is not None and ending and not session.stale_cookie:
+                self.on_end(session.sid)
+            elif self.on_store is not None and session.stored and session:
                 self.on_store(session)
         except SERVICE_ERRORS as error:
             turn_into_unavailable(response, error)
             return
+        if self.on_end is not None and ending and session.stale_cookie:
+            self._forget_stale(app, session.ended_sid)
         if ending:
             self._delete(app, response, self.get_cookie_name(app))
         if session.csrf_changed:
@@ -192,6 +194,15 @@ class SplitSessionInterface(SessionInterface):
                     self.csrf_cookie, self._signer(app).dumps(session.csrf), **self._attributes(app)
                 )
             response.vary.add("Cookie")
+
+    def _forget_stale(self, app: Flask, sid: str) -> None:
+        # The store dropped this record by itself (expired): its listing goes too. Best effort:
+        # a stale cookie on a public page must not turn an index outage into a 503, and the
+        # listing and the purge command prune such entries anyway.
+        try:
+            self.on_end(sid)
+        except SERVICE_ERRORS as error:
+            app.logger.warning("session list not updated: %s: %s", type(error).__name__, error)
 
     def _attributes(self, app: Flask) -> dict[str, Any]:
         return {
