@@ -1,4 +1,4 @@
-"""Accounts: creation, deletion and password checks, shared by the views and the CLI."""
+"""Accounts: creation, changes, deletion and password checks, shared by the views and the CLI."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from email_validator import validate_email
 from flask import current_app
 from sqlalchemy import select
 
+from . import session_index
 from .extensions import db
 from .models import User
 
@@ -47,10 +48,7 @@ def create_user(email: str, password: str, *, admin: bool = False) -> User:
     :raises AccountError: invalid address, address already used, or password out of bounds.
     """
     email = normalise_email(email)
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise AccountError(
-            f"The password must have between {MIN_PASSWORD} and {MAX_PASSWORD} characters."
-        )
+    _check_length(password)
     if find_user(email) is not None:
         raise AccountError(f"An account with the address {email} already exists.")
     user = User(
@@ -65,11 +63,52 @@ def create_user(email: str, password: str, *, admin: bool = False) -> User:
     return user
 
 
+def _check_length(password: str) -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise AccountError(
+            f"The password must have between {MIN_PASSWORD} and {MAX_PASSWORD} characters."
+        )
+
+
+def check_password(user: User, password: str) -> bool:
+    """Say whether ``password`` is the user's current one (re-authentication before a change)."""
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def change_password(user: User, new_password: str, *, keep_sid: str | None = None) -> int:
+    """Set a new password and end every session of the user but ``keep_sid``'s; return how many.
+
+    :raises AccountError: password out of bounds.
+    """
+    _check_length(new_password)
+    user.password_hash = _hasher.hash(new_password)
+    db.session.commit()
+    return session_index.end_all(user.id, keep_sid=keep_sid)
+
+
+def change_email(user: User, new_email: str) -> str:
+    """Give the account a new address; return it normalised.
+
+    :raises AccountError: invalid address, or address already used by another account.
+    """
+    email = normalise_email(new_email)
+    other = find_user(email)
+    if other is not None and other.id != user.id:
+        raise AccountError(f"An account with the address {email} already exists.")
+    user.email = email
+    db.session.commit()
+    return email
+
+
 def delete_user(email: str) -> bool:
-    """Delete an account; return False when there was none."""
+    """Delete an account and end all its sessions; return False when there was none."""
     user = find_user(email)
     if user is None:
         return False
+    session_index.end_all(user.id)
     db.session.delete(user)
     db.session.commit()
     return True

@@ -10,12 +10,13 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from . import accounts
+from . import session_index
 from . import sessions
 from .analytics import builtin
 from .consent import proof
 from .privacy import report as privacy_report
 
-users = AppGroup("users", help="Create and delete accounts.")
+users = AppGroup("users", help="Create, change and delete accounts.")
 sessions_group = AppGroup("sessions", help="Maintain the server-side session store.")
 privacy_group = AppGroup("privacy", help="Inspect the cookie and consent set-up.")
 analytics_group = AppGroup("analytics", help="Built-in audience statistics.")
@@ -26,15 +27,25 @@ analytics_group = AppGroup("analytics", help="Built-in audience statistics.")
 @click.option("--admin", is_flag=True, help="May read the built-in audience statistics.")
 def create_user(email: str, admin: bool) -> None:
     """Create an account; the password is asked for, or read from standard input."""
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = accounts.create_user(email, password, admin=admin)
+        user = accounts.create_user(email, _read_password(), admin=admin)
     except accounts.AccountError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Created the account {user.email}.")
+
+
+@users.command("set-password")
+@click.argument("email")
+def set_password(email: str) -> None:
+    """Give an account a new password and end all its sessions; asked for, or read from stdin."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account has the address {email}.")
+    try:
+        ended = accounts.change_password(user, _read_password())
+    except accounts.AccountError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Changed the password of {user.email}; ended {ended} session(s).")
 
 
 @users.command("delete")
@@ -46,13 +57,21 @@ def delete_user(email: str) -> None:
     click.echo(f"Deleted the account {email}.")
 
 
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 @sessions_group.command("purge")
 @click.option("--batch-size", default=sessions.PURGE_BATCH, show_default=True,
               type=click.IntRange(1, 100_000), help="Rows deleted per transaction.")  # fmt: skip
 def purge_sessions(batch_size: int) -> None:
     """Delete expired session records (for cron; Redis expires them by itself)."""
     if current_app.config["SESSION_TYPE"] == "redis":
+        listed = session_index.purge_expired(batch_size)
         click.echo("Sessions are kept in Redis, which deletes expired ones by itself.")
+        click.echo(f"Deleted {listed} expired entry(ies) of the session list.")
         return
     deleted = sessions.purge_expired(batch_size)
     click.echo(f"Deleted {deleted} expired session record(s).")

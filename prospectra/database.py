@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_migrate import upgrade
+from sqlalchemy import ColumnElement
 from sqlalchemy import Engine
 from sqlalchemy import delete
 from sqlalchemy import event
@@ -81,17 +82,17 @@ def _migration_lock(app: Flask, engine: Engine) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def delete_in_batches(model, condition, batch_size: int = 1000) -> int:
-    """Delete the rows of ``model`` matching ``condition``, ``batch_size`` at a time; return how many.
+def delete_in_batches(model, condition: ColumnElement[bool], batch_size: int = 1000) -> int:
+    """Delete the rows of ``model`` matching ``condition``; return how many.
 
-    One short transaction per batch, so that purging a large backlog (for cron) never holds a
-    long lock on a table that requests use.
+    One short transaction per ``batch_size`` rows, so that a large backlog never holds a long
+    lock on a table that logged-in requests read.
     """
     total = 0
     while True:
-        ids = select(model.id).where(condition).limit(batch_size).scalar_subquery()
+        ids = select(model.id).where(condition).limit(batch_size)
         deleted = db.session.execute(
-            delete(model).where(model.id.in_(ids)),
+            delete(model).where(model.id.in_(ids.scalar_subquery())),
             execution_options={"synchronize_session": False},
         ).rowcount
         db.session.commit()

@@ -8,6 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON
 from sqlalchemy import Date
 from sqlalchemy import DateTime
+from sqlalchemy import ForeignKey
 from sqlalchemy import String
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import false
@@ -78,3 +79,25 @@ class PolicyVersion(db.Model):
     )
     changes: Mapped[str] = mapped_column(String(2000))
     declaration: Mapped[dict] = mapped_column(JSON)
+
+
+class LoginSession(db.Model):
+    """One live login session of a user, as listed on the account page (the user -> sessions index).
+
+    The session stores key records by session id only; this row lets a user see and end their
+    sessions. It never holds the id itself: a hash to find the row, and the id sealed with the
+    secret key so that ending the session can delete its store record (see session_index).
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sealed_sid: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    # Updated only when the session record is rewritten (at most every tenth of the idle timeout).
+    last_seen_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), default=_utcnow
+    )
+    device: Mapped[str] = mapped_column(String(64))  # coarse: "Firefox on Linux"

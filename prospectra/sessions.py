@@ -15,6 +15,7 @@ from flask_login import logout_user
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from . import session_index
 from .database import delete_in_batches
 from .errors import unavailable
 from .extensions import db
@@ -50,7 +51,15 @@ def init_app(app: Flask) -> None:
             db.metadata.remove(table)
     app.before_request(_refuse_when_store_unavailable)  # first: before anything reads the user
     server_session.init_app(app)
-    app.session_interface = SplitSessionInterface(app.session_interface, app)
+    app.session_interface = SplitSessionInterface(
+        app.session_interface, app, on_store=_seen, on_end=session_index.forget
+    )
+
+
+def _seen(stored) -> None:
+    # Only login sessions are listed; an anonymous record (none today) has no row to update.
+    if dict.get(stored, "_user_id") is not None:
+        session_index.touch(stored.sid)
 
 
 def _refuse_when_store_unavailable() -> None:
@@ -71,6 +80,17 @@ def start(user: User) -> None:
     session[LOGIN_AT] = int(time.time())
     current_app.session_interface.regenerate(session)
     session.pop(CSRF_KEY, None)
+    session_index.record(user.id, session.sid)
+
+
+def renew() -> None:
+    """Give the current login session a fresh id, keeping the user logged in and listed.
+
+    Used after a password change: whoever might have copied the old cookie holds nothing.
+    """
+    old_sid = session.sid
+    current_app.session_interface.regenerate(session)
+    session_index.rekey(old_sid, session.sid)
 
 
 def end() -> None:
@@ -83,9 +103,9 @@ def end() -> None:
 def purge_expired(batch_size: int = PURGE_BATCH) -> int:
     """Delete expired records from the SQL session store; return how many (Redis expires keys).
 
-    Deletes in batches of ``batch_size`` rows, one short transaction each, so that a large
-    backlog never holds a long lock on the table that every logged-in request reads.
+    The sessions list loses its expired entries too. Deletes in batches of ``batch_size`` rows.
     """
+    session_index.purge_expired(batch_size)
     if current_app.config["SESSION_TYPE"] != "sqlalchemy":
         return 0
     model = current_app.session_interface.sql_session_model

@@ -21,6 +21,10 @@ from prospectra.accounts import create_user
 from prospectra.extensions import db
 from prospectra.models import User
 from tests import backends
+from tests.browsers import CHROME
+from tests.browsers import DECLARED
+from tests.browsers import FIREFOX
+from tests.browsers import Browser
 from tests.helpers import PASSWORD
 from tests.helpers import AuthActions
 from tests.helpers import BufferedClient
@@ -144,6 +148,16 @@ def make_user_in() -> Callable[..., None]:
             create_user(email, password, admin=admin)
 
     return make
+
+
+@pytest.fixture
+def two_browsers(app, make_user):
+    """Ada logged in twice: on a Linux laptop (Firefox) and on Windows (Chrome); no third cookie."""
+    make_user()
+    laptop, phone = Browser(app, FIREFOX), Browser(app, CHROME)
+    assert laptop.login().status_code == 303 and phone.login().status_code == 303
+    yield laptop, phone
+    assert laptop.cookie_names | phone.cookie_names <= DECLARED  # no new cookie, ever
 
 
 def pytest_terminal_summary(terminalreporter):

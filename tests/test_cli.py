@@ -81,7 +81,7 @@ def test_sessions_purge_deletes_in_bounded_batches(app, runner):
         deletes: list[str] = []
 
         def count(conn, cursor, statement, *args):
-            if statement.lstrip().upper().startswith("DELETE"):
+            if statement.lstrip().upper().startswith("DELETE FROM SESSIONS"):
                 deletes.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", count)

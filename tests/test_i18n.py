@@ -96,7 +96,8 @@ def test_every_message_has_a_french_translation(tmp_path):
     with pot.open("rb") as f:
         wanted = {m.id for m in read_po(f) if m.id}
     with PO.open("rb") as f:
-        translated = {m.id: m.string for m in read_po(f) if m.id}
+        # A fuzzy entry (a guess by `pybabel update`) is not compiled: it counts as untranslated.
+        translated = {m.id: m.string for m in read_po(f) if m.id and "fuzzy" not in m.flags}
     assert sorted(wanted - {k for k, v in translated.items() if v}) == []
 
 

@@ -17,6 +17,9 @@ request (one fsync each on SQLite):
   of the idle timeout; a logged-in page otherwise costs one store read and no write. The idle
   timeout is checked by the app against the time the record was last written, so it can only end
   a session earlier than configured (by at most that tenth), never later.
+- **Who is told.** ``on_store(session)`` runs after a record was written and ``on_end(sid)`` after
+  one was deleted by logout or expiry, so that the user -> sessions index
+  (:mod:`prospectra.session_index`) follows the store without a write per request.
 - **Outages.** A store that cannot be reached while opening the session makes the request a 503
   (the ``before_request`` hook of :mod:`prospectra.sessions`); while saving, the finished response
   is turned into the 503 page. A 503 never writes the store or sets a cookie, so an outage loses
@@ -26,6 +29,7 @@ request (one fsync each on SQLite):
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -51,6 +55,8 @@ class _CsrfOutsideMixin:
     csrf_changed = False
     stale_cookie = False
     unavailable = False  # the store could not be read: the request is answered 503
+    stored = False  # the record was (re)written while saving this request
+    ended_sid: str | None = None  # the id of a record the store no longer had
 
     def __contains__(self, key: object) -> bool:
         if key == CSRF_KEY:
@@ -90,8 +96,15 @@ class _CsrfOutsideMixin:
 class SplitSessionInterface(SessionInterface):
     """Wrap a Flask-Session interface; see the module docstring for what it adds."""
 
-    def __init__(self, inner: SessionInterface, app: Flask):
+    def __init__(
+        self,
+        inner: SessionInterface,
+        app: Flask,
+        on_store: Callable[[Any], None] | None = None,
+        on_end: Callable[[str], None] | None = None,
+    ):
         self.inner = inner
+        self.on_store, self.on_end = on_store, on_end
         inner.session_class = type(
             "Split" + inner.session_class.__name__, (_CsrfOutsideMixin, inner.session_class), {}
         )
@@ -131,6 +144,7 @@ class SplitSessionInterface(SessionInterface):
         sent = request.cookies.get(self.get_cookie_name(app))
         if sent and sent != session.sid:
             session.stale_cookie = True  # unknown or expired on the server
+            session.ended_sid = sent  # its listing, if any, goes too
         now = time.time()
         login_at = dict.get(session, LOGIN_AT)  # plain dict reads: not "accessed", no Vary
         stored_at = dict.get(session, STORED_AT)
@@ -151,6 +165,7 @@ class SplitSessionInterface(SessionInterface):
             or now - stored_at >= self.refresh_after
         ):
             dict.__setitem__(session, STORED_AT, now)  # a plain dict write: no Set-Cookie
+            session.stored = True
             return True
         return False
 
@@ -160,9 +175,15 @@ class SplitSessionInterface(SessionInterface):
         ending = not session and (session.modified or session.stale_cookie)
         try:
             self.inner.save_session(app, session, response)
+            if self.on_end is not None and ending and not session.stale_cookie:
+                self.on_end(session.sid)
+            elif self.on_store is not None and session.stored and session:
+                self.on_store(session)
         except SERVICE_ERRORS as error:
             turn_into_unavailable(response, error)
             return
+        if self.on_end is not None and ending and session.stale_cookie:
+            self._forget_stale(app, session.ended_sid)
         if ending:
             self._delete(app, response, self.get_cookie_name(app))
         if session.csrf_changed:
@@ -173,6 +194,15 @@ class SplitSessionInterface(SessionInterface):
                     self.csrf_cookie, self._signer(app).dumps(session.csrf), **self._attributes(app)
                 )
             response.vary.add("Cookie")
+
+    def _forget_stale(self, app: Flask, sid: str) -> None:
+        # The store dropped this record by itself (expired): its listing goes too. Best effort:
+        # a stale cookie on a public page must not turn an index outage into a 503, and the
+        # listing and the purge command prune such entries anyway.
+        try:
+            self.on_end(sid)
+        except SERVICE_ERRORS as error:
+            app.logger.warning("session list not updated: %s: %s", type(error).__name__, error)
 
     def _attributes(self, app: Flask) -> dict[str, Any]:
         return {

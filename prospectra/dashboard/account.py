@@ -1,0 +1,124 @@
+"""The account page: the user's sessions, and the changes that ask for the password again."""
+
+from __future__ import annotations
+
+import datetime
+
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import session
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import accounts
+from .. import session_index
+from .. import sessions
+from ..i18n import localized
+from ..privacy.session_interface import LOGIN_AT
+from .forms import ALL_OTHERS
+from .forms import ChangeEmailForm
+from .forms import ChangePasswordForm
+from .forms import DeleteAccountForm
+from .forms import EndSessionsForm
+from .views import bp
+
+
+@bp.get("/account")
+def account():
+    """Show the account, its live sessions, and the forms to end them or change the account."""
+    return _page()
+
+
+@bp.post("/account/sessions/end")
+def end_sessions():
+    """End one of the user's other sessions, or all of them, once the password is confirmed."""
+    rows = session_index.list_for(current_user.id)
+    form = _end_form(rows)
+    if not _confirmed(form):
+        return _page(rows, end=form)
+    if form.which.data == ALL_OTHERS:
+        session_index.end_all(current_user.id, keep_sid=session.sid)
+    else:
+        session_index.end(current_user.id, int(form.which.data))
+    return redirect(url_for("dashboard.account"), code=303)
+
+
+@bp.post("/account/email")
+def change_email():
+    """Give the account a new e-mail address, once the password is confirmed."""
+    form = ChangeEmailForm(prefix="email")
+    if not _confirmed(form):
+        return _page(email=form)
+    try:
+        accounts.change_email(current_user, form.email.data)
+    except accounts.AccountError as e:
+        form.email.errors.append(str(e))
+        return _page(email=form)
+    return redirect(url_for("dashboard.account"), code=303)
+
+
+@bp.post("/account/password")
+def change_password():
+    """Set a new password, end every other session, and give this one a fresh id."""
+    form = ChangePasswordForm(prefix="password")
+    if not _confirmed(form):
+        return _page(password=form)
+    accounts.change_password(current_user, form.new_password.data, keep_sid=session.sid)
+    sessions.renew()
+    return redirect(url_for("dashboard.account"), code=303)
+
+
+@bp.post("/account/delete")
+def delete_account():
+    """Delete the account and every session of it, and log the user out."""
+    form = DeleteAccountForm(prefix="delete")
+    if not _confirmed(form):
+        return _page(delete=form)
+    accounts.delete_user(current_user.email)
+    sessions.end()
+    return redirect(url_for("auth.logged_out"), code=303)
+
+
+def _confirmed(form) -> bool:
+    """Validate the form and check the current password it carries (re-authentication)."""
+    if not form.validate_on_submit():
+        return False
+    if not accounts.check_password(current_user, form.password.data):
+        form.password.errors.append(_("The password is not right."))
+        return False
+    return True
+
+
+def _end_form(rows) -> EndSessionsForm:
+    form = EndSessionsForm(prefix="end")
+    others = [row for row in rows if not session_index.is_current(row, session.sid)]
+    form.which.choices = [(ALL_OTHERS, _("All other sessions"))] + [
+        (str(row.id), f"{row.device}, {row.created_at:%Y-%m-%d %H:%M} UTC") for row in others
+    ]
+    return form
+
+
+def _page(rows=None, **submitted):
+    """Render the account page; a form that failed comes back with its errors."""
+    config = current_app.config
+    rows = session_index.list_for(current_user.id) if rows is None else rows
+    forms = {
+        "end": _end_form(rows),
+        "email": ChangeEmailForm(prefix="email", formdata=None),
+        "password": ChangePasswordForm(prefix="password", formdata=None),
+        "delete": DeleteAccountForm(prefix="delete", formdata=None),
+    } | submitted
+    login_at = datetime.datetime.fromtimestamp(session[LOGIN_AT], datetime.UTC)
+    return render_template(
+        localized("dashboard/account.html"),
+        user=current_user,
+        login_at=login_at,
+        ends_at=login_at + config["SESSION_ABSOLUTE_LIFETIME"],
+        idle_minutes=int(config["PERMANENT_SESSION_LIFETIME"].total_seconds() // 60),
+        login_sessions=[(row, session_index.is_current(row, session.sid)) for row in rows],
+        forms=forms,
+        min_password=accounts.MIN_PASSWORD,
+        max_password=accounts.MAX_PASSWORD,
+    )
