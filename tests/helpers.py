@@ -10,6 +10,16 @@ from sqlalchemy import text
 from werkzeug.test import TestResponse
 
 PASSWORD = "correct horse battery staple"
+# The public HTML pages a visitor reads (the login form included).
+PUBLIC_PAGES = (
+    "/",
+    "/login",
+    "/legal/cookies",
+    "/legal/privacy",
+    "/legal/notice",
+    "/help/",
+    "/help/cookies",
+)
 CSRF_FIELD = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 

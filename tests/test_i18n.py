@@ -10,30 +10,21 @@ from babel.messages.pofile import read_po
 
 from prospectra.config import PROJECT_ROOT
 from tests.helpers import PASSWORD
+from tests.helpers import PUBLIC_PAGES
 from tests.helpers import csrf_token
 from tests.test_consent import make_app
 from tests.test_consent import new_client
 
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
 PO = PROJECT_ROOT / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
-PUBLIC_PAGES = [
-    "/",
-    "/login",
-    "/legal/cookies",
-    "/legal/privacy",
-    "/legal/notice",
-    "/help/",
-    "/help/cookies",
-    "/consent",
-    "/logged-out",
-]
+PAGES = [*PUBLIC_PAGES, "/consent", "/logged-out"]
 
 
 def text(response) -> str:
     return " ".join(response.get_data(as_text=True).split())
 
 
-@pytest.mark.parametrize("path", PUBLIC_PAGES)
+@pytest.mark.parametrize("path", PAGES)
 def test_browser_language_french_gives_french_pages_without_cookie(client, path):
     response = client.get(path, headers=FRENCH)
     html = text(response)

@@ -7,6 +7,7 @@ import pytest
 from prospectra import create_app
 from prospectra.privacy import policy
 from prospectra.privacy import registry
+from tests.helpers import PUBLIC_PAGES
 
 SITE = {
     "publisher": "Acme Prospection SAS",
@@ -110,15 +111,7 @@ def test_help_explains_how_to_manage_cookies_in_the_main_browsers(client):
 def test_public_pages_reference_no_other_origin(client):
     import re
 
-    for path in (
-        "/",
-        "/login",
-        "/legal/cookies",
-        "/legal/privacy",
-        "/legal/notice",
-        "/help/",
-        "/help/cookies",
-    ):
+    for path in PUBLIC_PAGES:
         html = client.get(path).get_data(as_text=True)
         # Resources (src=, <link href>) are all same-origin; plain links to other sites are fine.
         assert not re.search(r'\bsrc="(https?:)?//', html), path

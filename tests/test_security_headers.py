@@ -9,6 +9,7 @@ import re
 import pytest
 
 from prospectra import create_app
+from tests.helpers import PUBLIC_PAGES
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -60,15 +61,7 @@ def test_permissions_policy_denies_unused_features(client):
 
 
 def test_pages_contain_no_inline_script_or_style(client):
-    for path in (
-        "/",
-        "/login",
-        "/legal/cookies",
-        "/legal/privacy",
-        "/legal/notice",
-        "/help/",
-        "/help/cookies",
-    ):
+    for path in PUBLIC_PAGES:
         html = client.get(path).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
         assert "<style" not in html and " style=" not in html and " on" + "click=" not in html, path
