@@ -43,6 +43,12 @@ def init_app(app: Flask) -> None:
             "CACHE_THRESHOLD": MAX_ENTRIES,
         },
     )
+    # Fragment keys ({% cache %} in templates) must be strings.
+    app.jinja_env.globals["signed_in"] = signed_in
+
+
+def signed_in() -> str:
+    return "in" if current_user.is_authenticated else "out"
 
 
 def public_page(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -113,3 +113,25 @@ def test_builtin_measurement_counts_every_view_of_a_cached_page(tmp_path):
     for _ in range(4):
         client.get("/help/cookies")
     assert counts(app)["/help/cookies"] == 4
+
+
+def test_the_footer_of_every_page_reopens_the_cookie_settings_for_that_page(client):
+    for path in ("/help/", "/legal/notice", "/help/", "/legal/notice"):  # twice: from memory
+        html = client.get(path).get_data(as_text=True)
+        assert f'href="/consent?next={path}"' in html, path
+
+
+def test_the_menu_follows_the_users_language_and_login_state(app, client, auth, make_user):
+    make_user()
+    assert "Log in" in client.get("/help/").get_data(as_text=True)
+    auth.login()
+    for _ in range(2):  # the second time from memory
+        english = client.get("/dashboard").get_data(as_text=True)
+        french = client.get("/dashboard?lang=fr").get_data(as_text=True)
+        assert '<a href="/dashboard">Dashboard</a>' in english and ">Log out<" in english
+        assert '<a href="/dashboard?lang=fr">Tableau de bord</a>' in french
+        assert ">Se déconnecter<" in french
+        assert 'href="/login"' not in english and 'href="/login?lang=fr"' not in french
+        assert 'href="/account?lang=fr"' in french and 'href="/account"' in english
+    # Each page's logout form carries this session's own token.
+    assert csrf_token(client.get("/dashboard")) == csrf_token(client.get("/help/"))
