@@ -27,9 +27,11 @@ lint: $(STAMP)
 	$(VENV)/bin/bandit -q -r prospectra
 
 ## Known vulnerabilities in the pinned dependencies (needs PyPI's JSON API; see README).
-audit: $(STAMP)
-	$(VENV)/bin/pip install --quiet pip-audit
-	$(VENV)/bin/pip-audit --requirement requirements.lock --no-deps --disable-pip --strict
+# Its own virtualenv: pip-audit's dependencies must not move the app's pinned ones.
+audit:
+	python3 -m venv .venv-audit
+	.venv-audit/bin/pip install --quiet pip-audit
+	.venv-audit/bin/pip-audit --requirement requirements.lock --no-deps --disable-pip --strict
 
 # Browser tests drive Debian's Chromium by path (Playwright cannot download browsers here).
 chromium:
