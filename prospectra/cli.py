@@ -111,6 +111,7 @@ def analytics_purge() -> None:
 
 
 privacy_group.add_command(audit_cli.audit)
+privacy_group.add_command(audit_cli.evidence)
 
 
 def init_app(app: Flask) -> None:

@@ -106,6 +106,31 @@ def audit(base_url, user, json_file, html_file, screenshots, max_pages, settle, 
         sys.exit(1)
 
 
+@click.command("evidence")
+@with_appcontext
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--chromium",
+    "executable",
+    metavar="PATH",
+    help="Chromium for the banner's screenshot (default: the audit.chromium setting).",
+)
+def evidence(folder: Path, executable: str | None) -> None:
+    """Write a dated, hashed proof bundle of the current policy version into FOLDER."""
+    from .evidence import write_bundle
+
+    executable = executable or current_app.config["PROSPECTRA"]["audit"]["chromium"]
+    try:
+        bundle = write_bundle(current_app._get_current_object(), folder, executable)
+    except BrowserUnavailable as e:
+        raise AuditError(f"the banner is on and its screenshot needs Chromium: {e}") from None
+    click.echo(
+        f"Evidence for policy {current_app.extensions['prospectra.policy_version']}: {bundle}"
+    )
+    for line in sorted(p.relative_to(bundle) for p in bundle.rglob("*") if p.is_file()):
+        click.echo(f"  {line}")
+
+
 def audit_site(options: Options, executable: str):
     """Run the audit with a progress display on standard error; return (record, findings)."""
     try:
