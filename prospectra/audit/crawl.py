@@ -118,16 +118,25 @@ class _Tab:
         if self.current is not None:
             self.current.console.append({"type": message.type, "text": message.text})
 
-    def visit(self, via: str, navigate: Callable[[], Any]) -> PageRecord:
+    def visit(self, via: str, navigate: Callable[[], Any], url: str = "") -> PageRecord:
         """Run ``navigate`` (a goto or a click), let the page settle, then read the browser."""
         record = PageRecord(url="", via=via, status=None)
         self.current = record
         self.journey.pages.append(record)
-        response = navigate()
+        from playwright.sync_api import Error  # the optional extra, present once a browser runs
+
+        try:
+            response = navigate()
+        except Error as e:  # one broken page does not end the audit: it is reported
+            response, record.error = None, str(e).strip().splitlines()[0]
         self._settle()
-        record.url = self.page.url
+        record.url = url if record.error and url else self.page.url
         record.status = response.status if response is not None else None
         self._read_cookies(record)
+        self.current = None
+        if record.error:
+            self.hrefs = []
+            return record
         # One round trip to the page for its storage, title and links.
         seen = self.page.evaluate(PAGE_SCRIPT)
         record.storage, record.title, self.hrefs = seen["storage"], seen["title"], seen["links"]
@@ -135,11 +144,10 @@ class _Tab:
             self.options.screenshots == "key" and via in KEY_STEPS
         ):
             record.png = self.page.screenshot(type="png")
-        self.current = None
         return record
 
     def goto(self, url: str, via: str) -> PageRecord:
-        return self.visit(via, lambda: self.page.goto(url, wait_until="load"))
+        return self.visit(via, lambda: self.page.goto(url, wait_until="load"), url)
 
     def click(self, locator: Any, via: str) -> PageRecord:
         def navigate() -> Any:
@@ -286,8 +294,9 @@ def audit(browser: Any, options: Options, declaration: dict, progress: Progress)
         banner = _banner_button(tab.page, records.REFUSED) is not None
     finally:
         tab.close()
-    if first.pages and (first.pages[0].status or 500) >= 400:
-        raise AuditFailed(f"{options.base_url} answered {first.pages[0].status}")
+    home = first.pages[0]
+    if home.error or (home.status or 0) >= 400:
+        raise AuditFailed(f"{options.base_url}: {home.error or f'answered {home.status}'}")
     if declaration.get("consent_banner") and not banner:
         first.notes.append("the declaration says the consent banner is on, none was found")
     if banner:

@@ -64,6 +64,7 @@ class PageRecord:
     url: str  # where the browser ended up
     via: str  # how it got there: "start", "link", "login form", "Refuse all"...
     status: int | None
+    error: str = ""  # why the navigation failed (timeout, refused connection, a download...)
     title: str = ""
     observed_at: float = 0.0  # Unix time the cookie jar was read
     cookies: list[CookieRecord] = field(default_factory=list)  # the whole jar after the page

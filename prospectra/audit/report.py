@@ -93,6 +93,11 @@ def text(audit: AuditRecord, found: list[Finding]) -> str:
         if not tables[journey["name"]]:
             lines.append("  no cookie")
         lines.extend(f"  note: {note}" for note in journey["notes"])
+        lines.extend(
+            f"  page not audited: {page.url or page.via}: {page.error}"
+            for page in next(j for j in audit.journeys if j.name == journey["name"]).pages
+            if page.error
+        )
     lines.append("")
     if not found:
         lines.append("No finding: the browser saw only what /legal/cookies.json declares.")
