@@ -20,9 +20,10 @@ from tests.served import Gunicorn
 
 pytestmark = pytest.mark.browser
 USER = "ada@example.org"
-# Eight pages per journey reach every kind of public page (home, login, legal, help, consent,
-# French) and keep four audits inside the suite's time budget.
-FAST = ["--max-pages", "8", "--settle", "0.1"]
+# Four audits must fit the suite's time budget: few pages per journey (eight reach every kind of
+# public page: home, login, legal, help, consent, French) and a short quiet time per page.
+FAST = ["--settle", "0.1"]
+FEW = ["--max-pages", "5"]
 
 
 def _flat(settings: dict, prefix: str = "") -> dict:
@@ -53,11 +54,12 @@ def deployment(tmp_path: Path, settings: dict, app: str = "wsgi:app") -> Iterato
         server.stop()
 
 
-def audit(tmp_path: Path, url: str, *extra: str):
+def audit(tmp_path: Path, url: str, *extra: str, user: str | None = USER):
     """Run the command as ops do, the password on standard input; return (result, JSON report)."""
     report = tmp_path / "audit.json"
     runner = create_app({"app": {"instance_path": str(tmp_path / "cli")}}).test_cli_runner()
-    args = ["privacy", "audit", url, "--user", USER, "--json", str(report), *FAST, *extra]
+    args = ["privacy", "audit", url, "--json", str(report), *FAST, *extra]
+    args += ["--user", user] if user else []
     result = runner.invoke(args=args, input=PASSWORD + "\n")
     data = json.loads(report.read_text()) if report.exists() else None
     return result, data
@@ -90,9 +92,12 @@ def script_provider(origin: str, retention_days: int = 395) -> dict:
 
 def test_audit_without_provider_walks_public_and_internal_pages_and_finds_nothing(tmp_path):
     with deployment(tmp_path, {}) as url:
-        result, data = audit(tmp_path, url, "--screenshots", str(tmp_path / "shots"))
+        result, data = audit(
+            tmp_path, url, "--max-pages", "8", "--screenshots", str(tmp_path / "shots")
+        )
     assert result.exit_code == 0, result.output
     assert "No finding" in result.output
+    assert "first visit: 8/" in result.output and "logged in: " in result.output  # progress
     assert [j["name"] for j in data["summary"]["journeys"]] == ["first visit", "logged in"]
     first, logged_in = journey(data, "first visit"), journey(data, "logged in")
     assert first["pages"] == 8 and first["cookies"] == ["__Host-csrf"]
@@ -106,14 +111,17 @@ def test_audit_without_provider_walks_public_and_internal_pages_and_finds_nothin
     shots = sorted((tmp_path / "shots").iterdir())
     assert len(shots) == sum(j["pages"] for j in data["summary"]["journeys"])
     assert all(s.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for s in shots)
+    named = {p["screenshot"] for j in data["audit"]["journeys"] for p in j["pages"]}
+    assert named == {s.name for s in shots}
 
 
-def test_audit_with_builtin_statistics_finds_no_cookie_of_theirs_and_no_banner(tmp_path):
+def test_audit_with_builtin_statistics_and_no_user_finds_nothing_and_no_banner(tmp_path):
     with deployment(tmp_path, {"analytics": {"providers": ["builtin"]}}) as url:
-        result, data = audit(tmp_path, url)
+        result, data = audit(tmp_path, url, *FEW, user=None)
     assert result.exit_code == 0, result.output
     assert data["summary"]["consent_banner"] is False
-    assert [j["name"] for j in data["summary"]["journeys"]] == ["first visit", "logged in"]
+    assert [j["name"] for j in data["summary"]["journeys"]] == ["first visit"]
+    assert journey(data, "first visit")["cookies"] == ["__Host-csrf"]
     assert data["findings"] == []
 
 
@@ -124,7 +132,7 @@ def test_audit_answers_a_consent_script_banner_both_ways_and_finds_nothing(
     with deployment(tmp_path, {"analytics": script_provider(tag_server.origin)}) as url:
         report = tmp_path / "audit.json"
         runner = create_app({"app": {"instance_path": str(tmp_path / "cli")}}).test_cli_runner()
-        args = ["privacy", "audit", url, "--user", USER, "--json", str(report), *FAST]
+        args = ["privacy", "audit", url, "--user", USER, "--json", str(report), *FAST, *FEW]
         result = runner.invoke(args=args)
     data = json.loads(report.read_text())
     assert result.exit_code == 0, result.output
@@ -150,7 +158,7 @@ def broken(tmp_path_factory, tag_server):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AUDIT_TEST_TAG_ORIGIN", tag_server.origin)
         with deployment(tmp_path, settings, app="tests.audit_broken_wsgi:app") as url:
-            result, data = audit(tmp_path, url, "--html", str(tmp_path / "audit.html"))
+            result, data = audit(tmp_path, url, *FEW, "--html", str(tmp_path / "audit.html"))
     return url.rstrip("/"), result, data, (tmp_path / "audit.html").read_text()
 
 
@@ -200,7 +208,12 @@ def test_audit_json_report_records_cookie_attributes_requests_storage_and_consol
     assert promo["http_only"] is False and promo["secure"] is False
     assert promo["size"] == len("promo") + len("spring")
     assert promo["expires"] - home["observed_at"] == pytest.approx(365 * 86400, abs=120)
-    assert {"url", "method", "resource_type"} <= set(home["requests"][0])
+    assert home["requests"][0] == {
+        "url": url + "/",
+        "method": "GET",
+        "resource_type": "document",
+        "origin": url,
+    }
     assert home["storage"]["localStorage"] == ["_ex_seen"]
     assert {"type": "log", "text": "<b>tracker</b> loaded"} in home["console"]
     assert data["summary"]["findings"] == len(data["findings"])

@@ -49,12 +49,12 @@ class CookieRecord:
 class RequestRecord:
     url: str
     method: str
-    resource_type: str
+    resource_type: str  # Chromium's: document, script, fetch, image...
+    origin: str = field(init=False)
 
-    @property
-    def origin(self) -> str:
+    def __post_init__(self) -> None:
         parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.netloc}"
+        self.origin = f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass
