@@ -138,7 +138,7 @@ def audit_site(options: Options, executable: str):
     except ImportError:
         raise AuditError(f"Playwright is not installed: {INSTALL}") from None
     try:
-        with chromium(executable) as (playwright, browser), _progress() as progress:
+        with chromium(executable) as (playwright, browser), _Progress() as progress:
             declaration = fetch_declaration(playwright, options.base_url)
             record = run_audit(browser, options, declaration, progress)
     except (BrowserUnavailable, AuditFailed) as e:
@@ -159,7 +159,7 @@ def _password() -> str:
     return password
 
 
-class _progress:
+class _Progress:
     """Pages done / found per journey: a live bar on a terminal, one line per journey else."""
 
     def __enter__(self):
