@@ -145,6 +145,11 @@ def test_audit_answers_a_consent_script_banner_both_ways_and_finds_nothing(
     assert accepted["origins"][tag_server.origin] >= 2  # the tag, and its call home
     assert set(accepted["cookies"]) == {"__Host-csrf", "__Host-consent", "_ex"}
     assert "__Host-consent" in journey(data, "refuse all")["cookies"]
+    pages = {j["name"]: j["pages"] for j in data["audit"]["journeys"]}
+    assert pages["first visit"][0]["banner"] is True
+    for answered in ("refuse all", "accept all"):
+        assert pages[answered][0]["banner"] is True
+        assert not any(p["banner"] for p in pages[answered][1:])  # asked once, answered
 
 
 @pytest.fixture(scope="module")

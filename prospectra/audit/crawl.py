@@ -28,10 +28,11 @@ from .records import RequestRecord
 LOGOUT = re.compile(r"(log|sign)[-_]?(out|off)", re.IGNORECASE)
 BANNER_ANSWERS = {records.REFUSED: "refuse_all", records.ACCEPTED: "accept_all"}
 BANNER_LABELS = {records.REFUSED: "Refuse all", records.ACCEPTED: "Accept all"}
+BANNER = ".consent-banner"  # Prospectra's banner (templates/consent/_banner.html)
 # Where a journey starts or changes state: what the HTML report shows of each journey.
 KEY_STEPS = {"start", "login form", "logout", *BANNER_LABELS.values()}
 NAVIGATION_TIMEOUT_MS = 30_000
-PAGE_SCRIPT = """async () => {
+PAGE_SCRIPT = """async (bannerSelector) => {
   const keys = (s) => { const k = []; for (let i = 0; i < s.length; i++) k.push(s.key(i)); return k; };
   const out = {localStorage: [], sessionStorage: [], indexedDB: [], cacheStorage: []};
   try { out.localStorage = keys(localStorage); out.sessionStorage = keys(sessionStorage); } catch (e) {}
@@ -48,7 +49,8 @@ PAGE_SCRIPT = """async () => {
   try { if (self.caches) out.cacheStorage = await caches.keys(); } catch (e) {}
   const html = (document.contentType || "").includes("html");
   const links = html ? Array.from(document.querySelectorAll("a[href]:not([download])"), (a) => a.href) : [];
-  return {storage: out, title: document.title, links: links};
+  const banner = !!document.querySelector(bannerSelector);
+  return {storage: out, title: document.title, links: links, banner: banner};
 }"""
 
 Progress = Callable[[str, int, int], None]  # journey name, pages done, pages found
@@ -138,8 +140,9 @@ class _Tab:
             self.hrefs = []
             return record
         # One round trip to the page for its storage, title and links.
-        seen = self.page.evaluate(PAGE_SCRIPT)
+        seen = self.page.evaluate(PAGE_SCRIPT, BANNER)
         record.storage, record.title, self.hrefs = seen["storage"], seen["title"], seen["links"]
+        record.banner = seen["banner"]
         if self.options.screenshots == "all" or (
             self.options.screenshots == "key" and via in KEY_STEPS
         ):
@@ -226,7 +229,7 @@ def _revisit(tab: _Tab, urls: list[str], progress: Progress) -> None:
 
 def _banner_button(page: Any, consent: str) -> Any:
     """The banner's answer button; Prospectra's own markup first, its visible label otherwise."""
-    button = page.locator(f"form button[name=action][value={BANNER_ANSWERS[consent]}]")
+    button = page.locator(f"{BANNER} button[name=action][value={BANNER_ANSWERS[consent]}]")
     if button.count():
         return button.first
     button = page.get_by_role("button", name=BANNER_LABELS[consent], exact=True)
@@ -291,15 +294,14 @@ def audit(browser: Any, options: Options, declaration: dict, progress: Progress)
     tab = _Tab(browser, first, options)
     try:
         public = _crawl(tab, options.base_url, options, progress)
-        banner = _banner_button(tab.page, records.REFUSED) is not None
     finally:
         tab.close()
     home = first.pages[0]
     if home.error or (home.status or 0) >= 400:
         raise AuditFailed(f"{options.base_url}: {home.error or f'answered {home.status}'}")
-    if declaration.get("consent_banner") and not banner:
+    if declaration.get("consent_banner") and not home.banner:
         first.notes.append("the declaration says the consent banner is on, none was found")
-    if banner:
+    if home.banner:
         for consent in (records.REFUSED, records.ACCEPTED):
             result.journeys.append(_answered(browser, options, public, consent, progress))
     if options.user:

@@ -66,6 +66,7 @@ class PageRecord:
     status: int | None
     error: str = ""  # why the navigation failed (timeout, refused connection, a download...)
     title: str = ""
+    banner: bool = False  # the consent banner was on the page
     observed_at: float = 0.0  # Unix time the cookie jar was read
     cookies: list[CookieRecord] = field(default_factory=list)  # the whole jar after the page
     cookies_set: list[str] = field(default_factory=list)  # names added or changed by this page
