@@ -136,6 +136,14 @@ def test_audit_answers_a_consent_script_banner_both_ways_and_finds_nothing(
         result = runner.invoke(args=args)
     data = json.loads(report.read_text())
     assert result.exit_code == 0, result.output
+    # The only forms it submitted: the banner twice, the login, the final logout.
+    served = [line.split(" ") for line in (tmp_path / "access.log").read_text().splitlines()]
+    assert sorted(path for _, method, path, _ in served if method != "GET") == [
+        "/consent",
+        "/consent",
+        "/login",
+        "/logout",
+    ]
     names = [j["name"] for j in data["summary"]["journeys"]]
     assert names == ["first visit", "refuse all", "accept all", "logged in"]
     for name in ("first visit", "refuse all", "logged in"):
