@@ -8,10 +8,12 @@ No form is ever submitted but the login form, the banner and the final logout.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 from urllib.parse import urldefrag
@@ -32,26 +34,7 @@ BANNER = ".consent-banner"  # Prospectra's banner (templates/consent/_banner.htm
 # Where a journey starts or changes state: what the HTML report shows of each journey.
 KEY_STEPS = {"start", "login form", "logout", *BANNER_LABELS.values()}
 NAVIGATION_TIMEOUT_MS = 30_000
-PAGE_SCRIPT = """async (bannerSelector) => {
-  const keys = (s) => { const k = []; for (let i = 0; i < s.length; i++) k.push(s.key(i)); return k; };
-  const out = {localStorage: [], sessionStorage: [], indexedDB: [], cacheStorage: []};
-  try { out.localStorage = keys(localStorage); out.sessionStorage = keys(sessionStorage); } catch (e) {}
-  try {
-    for (const info of await indexedDB.databases()) {
-      const db = await new Promise((ok, ko) => {
-        const r = indexedDB.open(info.name); r.onsuccess = () => ok(r.result); r.onerror = ko;
-      });
-      const stores = Array.from(db.objectStoreNames);
-      db.close();
-      out.indexedDB.push(...(stores.length ? stores.map((s) => info.name + "/" + s) : [info.name]));
-    }
-  } catch (e) {}
-  try { if (self.caches) out.cacheStorage = await caches.keys(); } catch (e) {}
-  const html = (document.contentType || "").includes("html");
-  const links = html ? Array.from(document.querySelectorAll("a[href]:not([download])"), (a) => a.href) : [];
-  const banner = !!document.querySelector(bannerSelector);
-  return {storage: out, title: document.title, links: links, banner: banner};
-}"""
+PAGE_SCRIPT = Path(__file__).with_name("page.js")
 
 Progress = Callable[[str, int, int], None]  # journey name, pages done, pages found
 
@@ -140,7 +123,7 @@ class _Tab:
             self.hrefs = []
             return record
         # One round trip to the page for its storage, title and links.
-        seen = self.page.evaluate(PAGE_SCRIPT, BANNER)
+        seen = self.page.evaluate(_page_script(), BANNER)
         record.storage, record.title, self.hrefs = seen["storage"], seen["title"], seen["links"]
         record.banner = seen["banner"]
         if self.options.screenshots == "all" or (
@@ -187,6 +170,11 @@ class _Tab:
             if _origin(url) == origin and not LOGOUT.search(urlsplit(url).path):
                 found.append(url)
         return found
+
+
+@functools.cache
+def _page_script() -> str:
+    return PAGE_SCRIPT.read_text(encoding="utf-8")
 
 
 def _origin(url: str) -> str:
