@@ -4,6 +4,7 @@ The breakage sits outside the application and its cookie guard, where a misconfi
 hand-edited page would put it, since the guard would refuse it inside: every HTML page loads the
 measurement tag before any consent (a variant that also writes localStorage) and sets an
 undeclared cookie, the CSRF cookie loses HttpOnly, and the CSP is widened to let the tag in.
+Each page also links first to a download, which a browser cannot show as a page.
 """
 
 import os
@@ -27,6 +28,10 @@ class Tamper:
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
+        if environ["PATH_INFO"] == "/export.csv":
+            export = Response("a,b\n", mimetype="text/csv")
+            export.headers["Content-Disposition"] = "attachment; filename=export.csv"
+            return export(environ, start_response)
         response = Response.from_app(self.wsgi_app, environ)
         cookies = [
             h.replace("; HttpOnly", "") if h.startswith("__Host-csrf=") else h
@@ -35,7 +40,9 @@ class Tamper:
         response.headers.setlist("Set-Cookie", cookies)
         if response.mimetype == "text/html":
             tag = f'<script src="{TAG_ORIGIN}/tracker.js" async></script></head>'
-            response.set_data(response.get_data(as_text=True).replace("</head>", tag, 1))
+            html = response.get_data(as_text=True).replace("</head>", tag, 1)
+            html = html.replace("<body>", '<body><a href="/export.csv">Export</a>', 1)
+            response.set_data(html)
             response.headers.add("Set-Cookie", "promo=spring; Path=/; Max-Age=31536000")
             csp = response.headers["Content-Security-Policy"]
             response.headers["Content-Security-Policy"] = _widen(csp)

@@ -210,6 +210,11 @@ def test_audit_of_a_broken_deployment_exits_1_and_names_each_finding_with_its_pa
     assert "localStorage: _ex_seen" in found(data, "first visit", kinds.STORAGE)
     assert not found(data, "accept all", kinds.THIRD_PARTY)  # consented: the tag may load
     assert f"[first visit] {kinds.UNDECLARED_COOKIE}: promo" in result.output
+    # The download cannot be audited as a page: said so, and the crawl went on.
+    first = data["audit"]["journeys"][0]["pages"]
+    (export,) = [p for p in first if p["url"] == url + "/export.csv"]
+    assert "Download is starting" in export["error"] and export is not first[-1]
+    assert f"page not audited: {url}/export.csv" in result.output
 
 
 def test_audit_json_report_records_cookie_attributes_requests_storage_and_console(broken):
