@@ -43,6 +43,7 @@ def test_evidence_bundle_holds_declaration_policy_banner_hashes_and_settings_but
     version = app.extensions["prospectra.policy_version"]
     assert bundle.name.startswith("evidence-") and bundle.name.endswith("-policy-" + version)
     assert manifest["policy_version"] == version and manifest["consent_banner"] is False
+    assert manifest["software"].startswith("prospectra ")
     assert (
         json.loads((bundle / "cookies.json").read_text())
         == app.extensions["prospectra.declaration"]

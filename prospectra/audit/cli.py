@@ -71,7 +71,7 @@ class AuditError(click.ClickException):
     metavar="PATH",
     help="Chromium to drive (default: the audit.chromium setting).",
 )
-@click.option("--login-path", default="/login", show_default=True)
+@click.option("--login-path", default="/login", show_default=True, help="Where the login form is.")
 def audit(base_url, user, json_file, html_file, screenshots, max_pages, settle, executable,
           login_path) -> None:  # fmt: skip
     """Audit a deployment in Chromium against its /legal/cookies.json; exit 1 on findings.

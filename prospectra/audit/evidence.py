@@ -11,6 +11,7 @@ import json
 import shutil
 import threading
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,7 @@ def write_bundle(app: Flask, folder: Path, executable: str) -> Path:
         "policy_date": declaration["policy_date"],
         "service": declaration["service"],
         "consent_banner": declaration["consent_banner"],
+        "software": f"prospectra {metadata.version('prospectra')}",
         "banner_sha256": {name: _sha256(bundle / "banner" / name) for name in BANNER_FILES},
         "files": {str(p.relative_to(bundle)): _sha256(p) for p in files},
     }
