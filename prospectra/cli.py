@@ -13,6 +13,7 @@ from . import accounts
 from . import session_index
 from . import sessions
 from .analytics import builtin
+from .audit import cli as audit_cli
 from .consent import proof
 from .privacy import report as privacy_report
 
@@ -107,6 +108,10 @@ def analytics_purge() -> None:
     """Delete page-view counts older than analytics.builtin.retention_months (for cron)."""
     months = current_app.config["PROSPECTRA"]["analytics"]["builtin"]["retention_months"]
     click.echo(f"Deleted {builtin.purge(months)} daily count(s) older than {months} months.")
+
+
+privacy_group.add_command(audit_cli.audit)
+privacy_group.add_command(audit_cli.evidence)
 
 
 def init_app(app: Flask) -> None:

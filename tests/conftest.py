@@ -29,6 +29,9 @@ from tests.helpers import PASSWORD
 from tests.helpers import AuthActions
 from tests.helpers import BufferedClient
 
+# Every test fails if an app answers with a cookie the registry does not declare.
+pytest_plugins = ["prospectra.testing", "pytester"]
+
 
 @pytest.fixture(autouse=True)
 def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,8 @@ import pytest
 import time_machine
 
 from prospectra.privacy import registry
+from prospectra.testing import assert_only_declared_cookies
+from prospectra.testing import declared_cookies
 from tests.helpers import PASSWORD
 from tests.helpers import cookies_set
 from tests.helpers import csrf_token
@@ -40,18 +42,24 @@ def session_rows(app) -> int:
     return stored_sessions(app)
 
 
-def assert_declared_attributes(cookie: dict, *, deletion: bool = False) -> None:
-    """Secure, HttpOnly, SameSite=Lax, Path=/, no Domain; browser-session unless a deletion."""
-    assert cookie["secure"] is True
-    assert cookie["httponly"] is True
-    assert cookie["samesite"] == "Lax"
-    assert cookie["path"] == "/"
-    assert "domain" not in cookie
-    if deletion:
-        assert cookie["value"] == ""
-        assert cookie["max-age"] == "0"
-    else:
-        assert "expires" not in cookie and "max-age" not in cookie
+def assert_deleted(response, app, name: str) -> None:
+    """The response expires the cookie, with the attributes it was set with."""
+    cookie = assert_only_declared_cookies(response, app)[name]
+    assert cookie.value == "" and cookie["max-age"] == "0"
+
+
+@pytest.mark.parametrize("key", [registry.SESSION, registry.CSRF])
+def test_registry_declares_both_cookies_secure_httponly_lax_host_only_for_the_session(app, key):
+    # What the policy promises; the assertions below compare responses with this declaration.
+    (cookie,) = [c for c in declared_cookies(app) if c["name"] == "__Host-" + key]
+    assert cookie["attributes"] == {
+        "secure": True,
+        "http_only": True,
+        "same_site": "Lax",
+        "path": "/",
+        "domain": None,
+        "max_age": None,
+    }
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES_WITHOUT_FORM)
@@ -65,9 +73,7 @@ def test_anonymous_page_without_form_sets_no_cookie(app, client, path):
 def test_login_page_sets_only_the_csrf_cookie_and_stores_no_session(app, client):
     response = client.get("/login")
     assert response.status_code == 200
-    cookies = cookies_set(response)
-    assert list(cookies) == [CSRF]
-    assert_declared_attributes(cookies[CSRF])
+    assert list(assert_only_declared_cookies(response, app)) == [CSRF]
     assert session_rows(app) == 0
 
 
@@ -83,10 +89,9 @@ def test_login_sets_the_session_cookie_with_declared_attributes(app, client, mak
     make_user()
     response = auth.login()
     assert response.status_code == 303
-    cookies = cookies_set(response)
-    assert_declared_attributes(cookies[SESSION])
+    cookies = assert_only_declared_cookies(response, app)
     # The sid is token_urlsafe(32): 256 random bits, 43 characters.
-    assert len(cookies[SESSION]["value"]) == 43
+    assert len(cookies[SESSION].value) == 43
     assert session_rows(app) == 1
 
 
@@ -122,7 +127,7 @@ def test_logout_deletes_the_server_record_and_expires_the_cookie_with_its_attrib
     sid = client.get_cookie(SESSION).value
     response = auth.logout()
     assert response.status_code == 303
-    assert_declared_attributes(cookies_set(response)[SESSION], deletion=True)
+    assert_deleted(response, app, SESSION)
     assert session_rows(app) == 0
     # The old cookie, replayed, is anonymous.
     client.set_cookie(SESSION, sid, secure=True, httponly=True)
@@ -141,7 +146,7 @@ def test_idle_session_ends_after_the_idle_timeout(app, client, make_user, auth):
         clock.shift(datetime.timedelta(minutes=31))
         response = client.get("/dashboard")
     assert response.status_code == 302
-    assert_declared_attributes(cookies_set(response)[SESSION], deletion=True)
+    assert_deleted(response, app, SESSION)
     assert session_rows(app) == 0
 
 
@@ -190,7 +195,7 @@ def test_active_session_ends_at_the_absolute_lifetime(app, client, make_user, au
         clock.shift(datetime.timedelta(minutes=21))  # 12 h 01 after login
         response = client.get("/dashboard")
     assert response.status_code == 302
-    assert_declared_attributes(cookies_set(response)[SESSION], deletion=True)
+    assert_deleted(response, app, SESSION)
     assert session_rows(app) == 0
 
 
@@ -208,7 +213,6 @@ def test_login_form_left_open_for_hours_still_works(client, make_user):
 
 def test_cookies_set_over_a_whole_visit_are_exactly_the_registry(app, client, make_user, auth):
     make_user()
-    seen: dict[str, list[dict]] = {}
     responses = [client.get(p) for p in PUBLIC_PAGES_WITHOUT_FORM]
     responses += [
         client.get("/login"),
@@ -217,14 +221,10 @@ def test_cookies_set_over_a_whole_visit_are_exactly_the_registry(app, client, ma
         client.get("/account"),
     ]
     responses += [auth.logout(), client.get("/login")]
+    seen: set[str] = set()
     for response in responses:
-        for name, cookie in cookies_set(response).items():
-            seen.setdefault(name, []).append(cookie)
-    declared = {c["name"] for c in registry.declared(app.config["PROSPECTRA"])}
-    assert set(seen) == declared
-    for cookies in seen.values():
-        for cookie in cookies:
-            assert_declared_attributes(cookie, deletion=cookie["value"] == "")
+        seen |= set(assert_only_declared_cookies(response, app))
+    assert seen == {c["name"] for c in declared_cookies(app)}
 
 
 def test_relaxed_mode_drops_secure_and_the_host_prefix(tmp_path):

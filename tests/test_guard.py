@@ -56,12 +56,14 @@ def _app_setting_a_tracker(tmp_path, *, testing: bool, environment: str = "devel
     return app
 
 
+@pytest.mark.undeclared_cookies  # what the guard is tested on
 def test_undeclared_cookie_raises_in_tests_and_development(tmp_path):
     app = _app_setting_a_tracker(tmp_path, testing=True)
     with pytest.raises(UndeclaredCookieError, match="'_ga' is not declared"):
         app.test_client().get("/tracker")
 
 
+@pytest.mark.undeclared_cookies  # what the guard is tested on
 def test_undeclared_cookie_is_dropped_and_logged_in_production(tmp_path, caplog):
     app = _app_setting_a_tracker(tmp_path, testing=False, environment="production")
     with caplog.at_level(logging.ERROR, logger="prospectra.privacy.guard"):
@@ -72,6 +74,7 @@ def test_undeclared_cookie_is_dropped_and_logged_in_production(tmp_path, caplog)
     assert "'_ga' is not declared" in caplog.text
 
 
+@pytest.mark.undeclared_cookies  # what the guard is tested on
 def test_declared_cookie_with_wrong_attributes_is_refused(tmp_path):
     app = create_app({"app": {"instance_path": str(tmp_path)}}, testing=True)
 

@@ -13,6 +13,14 @@ from http.server import ThreadingHTTPServer
 TAG = b"""document.cookie = "_ex=EX1." + Date.now() + "; path=/; max-age=34128000; secure; samesite=lax";
 fetch(document.currentScript.src.replace("tag.js", "collect"), {mode: "no-cors"});
 """
+# The same tag as a careless template would paste it: it also keeps a key in localStorage and
+# logs markup to the console (the audit's HTML report must show it escaped).
+TRACKER = (
+    TAG
+    + b"""localStorage.setItem("_ex_seen", String(Date.now()));
+console.log("<b>tracker</b> loaded");
+"""
+)
 
 
 class FakeThirdParty:
@@ -23,7 +31,7 @@ class FakeThirdParty:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 log.append(self.path)
-                body = TAG if self.path.startswith("/tag.js") else b""
+                body = {"/tag.js": TAG, "/tracker.js": TRACKER}.get(self.path.split("?")[0], b"")
                 self.send_response(200)
                 self.send_header("Content-Type", "text/javascript")
                 self.send_header("Content-Length", str(len(body)))
