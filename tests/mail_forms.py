@@ -26,3 +26,13 @@ def submit(client, button: str, path: str = "/mail/compose", **fields):
     data = {"recipients": "bob@example.com", "subject": "Hello", "body": "Dear Bob,\nhello.",
             "prompt": ""} | fields  # fmt: skip
     return client.post(path, data={"csrf_token": token, button: "1"} | data)
+
+
+def logged_in_client(app, email: str = "ada@example.org"):
+    """A client of ``app`` logged in as ``email`` (the account must exist)."""
+    from tests.helpers import AuthActions
+
+    client = app.test_client()
+    client.environ_base["HTTP_REFERER"] = "https://localhost/"
+    AuthActions(client).login(email)
+    return client

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import html
 import socket
 
 import pytest
@@ -27,7 +28,7 @@ KEY_B = "Zm9yIHRlc3RzIG9ubHk6IGEgc2Vjb25kIGtleSEhISE="
 
 
 def text(response) -> str:
-    return " ".join(response.get_data(as_text=True).split())
+    return " ".join(html.unescape(response.get_data(as_text=True)).split())
 
 
 def drafts(app) -> list[Draft]:
