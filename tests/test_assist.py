@@ -160,3 +160,16 @@ def test_an_incomplete_assistant_setting_stops_start_naming_the_key(assist, mess
     with pytest.raises(ConfigError) as error:
         load_settings({"assist": assist}, environ={})
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_the_privacy_policy_describes_the_assistant_only_where_it_is_enabled(
+    app, client, app_factory, tmp_path
+):
+    enabled = text(client.get("/legal/privacy"))
+    assert "Only the instructions you type for the assistant" in enabled
+    assert "Uniquement les consignes" in text(client.get("/legal/privacy?lang=fr"))
+    plain = app_factory({"app": {"instance_path": str(tmp_path / "plain")}}).test_client()
+    disabled = text(plain.get("/legal/privacy"))
+    assert "The writing assistant is not enabled on this service" in disabled
+    assert "Only the instructions you type" not in disabled
+    assert "not available yet" not in enabled + disabled  # the features exist now
