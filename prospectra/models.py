@@ -119,7 +119,7 @@ class MailRelay(db.Model):
     port: Mapped[int]
     tls_mode: Mapped[str] = mapped_column(String(16))  # starttls, tls, none (localhost only)
     username: Mapped[str] = mapped_column(String(254), default="")
-    password_sealed: Mapped[str] = mapped_column(String(1024), default="")
+    password_sealed: Mapped[str] = mapped_column(Text, default="")
     sender: Mapped[str] = mapped_column(String(254))
     updated_at: Mapped[datetime.datetime] = mapped_column(
         DateTime(timezone=True), default=_utcnow, onupdate=_utcnow

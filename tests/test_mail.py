@@ -325,3 +325,67 @@ def test_deleting_the_account_deletes_its_relay_and_drafts(app, ada, smtp_relay)
     with app.app_context():
         assert db.session.scalar(select(MailRelay)) is None
     assert drafts(app) == []
+
+
+@pytest.fixture(scope="module")
+def fuzzed(tmp_path_factory):
+    """One app; Ada composes (her relay refuses connections at once), Eve edits relay settings."""
+    from prospectra import create_app
+    from tests.helpers import BufferedClient
+    from tests.helpers import csrf_token
+
+    app = create_app({"app": {"instance_path": str(tmp_path_factory.mktemp("fuzz"))}}, testing=True)
+    app.test_client_class = BufferedClient
+    clients = {}
+    for name in ("ada", "eve"):
+        client = app.test_client()
+        client.environ_base["HTTP_REFERER"] = "https://localhost/"
+        with app.app_context():
+            from prospectra.accounts import create_user
+
+            create_user(f"{name}@example.org", PASSWORD)
+        AuthActions(client).login(f"{name}@example.org")
+        clients[name] = (client, csrf_token(client.get("/mail/relay")))
+    save_relay(clients["ada"][0], free_port())
+    return clients
+
+
+def _fuzz_text():
+    from hypothesis import strategies as st
+
+    specials = ["", "\r\n", "\x00", "a@b", "é@ü.example", "x" * 5000, "<script>", "%s%(x)s{{7*7}}"]
+    return st.one_of(st.text(max_size=300), st.sampled_from(specials))
+
+
+def test_no_input_to_the_mail_forms_breaks_them(fuzzed):
+    from hypothesis import HealthCheck
+    from hypothesis import given
+    from hypothesis import settings as hsettings
+    from hypothesis import strategies as st
+
+    ada, ada_token = fuzzed["ada"]
+    eve, eve_token = fuzzed["eve"]
+    fields = st.fixed_dictionaries({}, optional={k: _fuzz_text() for k in
+                                                 ("recipients", "subject", "body", "prompt")})  # fmt: skip
+    relay_fields = st.fixed_dictionaries({}, optional={
+        f"relay-{k}": _fuzz_text() for k in ("host", "port", "tls_mode", "username", "password",
+                                              "sender", "forget_password")})  # fmt: skip
+
+    @hsettings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        button=st.sampled_from(["save", "send", "generate", "nothing"]),
+        data=fields,
+        relay=relay_fields,
+        draft=st.sampled_from(["/mail/compose", "/mail/drafts/1", "/mail/drafts/2147483648",
+                               "/mail/drafts/99999999999999999999", "/mail/drafts/1/delete"]),
+    )  # fmt: skip
+    def run(button, data, relay, draft):
+        response = ada.post(draft, data={"csrf_token": ada_token, button: "1"} | data)
+        assert response.status_code < 500 and b"Traceback" not in response.data
+        response = eve.post("/mail/relay", data={"relay-csrf_token": eve_token} | relay)
+        assert response.status_code in (200, 303, 400, 413), response.status_code
+        for path in ("/mail/", "/mail/relay"):
+            assert eve.get(path).status_code == 200
+        assert ada.get("/mail/").status_code == 200
+
+    run()

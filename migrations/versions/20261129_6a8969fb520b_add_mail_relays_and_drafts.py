@@ -39,7 +39,7 @@ def upgrade():
     sa.Column('port', sa.Integer(), nullable=False),
     sa.Column('tls_mode', sa.String(length=16), nullable=False),
     sa.Column('username', sa.String(length=254), nullable=False),
-    sa.Column('password_sealed', sa.String(length=1024), nullable=False),
+    sa.Column('password_sealed', sa.Text(), nullable=False),
     sa.Column('sender', sa.String(length=254), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),

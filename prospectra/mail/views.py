@@ -99,7 +99,8 @@ def compose():
     return _compose_page(ComposeForm(formdata=None), None)
 
 
-@bp.get("/drafts/<int:draft_id>")
+# No id beyond 32 bits exists; bounding the converter spares SQLite an OverflowError (a 500).
+@bp.get("/drafts/<int(max=2147483647):draft_id>")
 def draft(draft_id: int):
     """A saved draft, to go on writing it."""
     found = _own_draft(draft_id)
@@ -112,13 +113,13 @@ def create_draft():
     return _act(None)
 
 
-@bp.post("/drafts/<int:draft_id>")
+@bp.post("/drafts/<int(max=2147483647):draft_id>")
 def update_draft(draft_id: int):
     """Save the draft, then send it or have the assistant write it, as the button asked."""
     return _act(_own_draft(draft_id))
 
 
-@bp.post("/drafts/<int:draft_id>/delete")
+@bp.post("/drafts/<int(max=2147483647):draft_id>/delete")
 def delete_draft(draft_id: int):
     """Delete a draft."""
     found = _own_draft(draft_id)
