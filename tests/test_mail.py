@@ -389,3 +389,10 @@ def test_no_input_to_the_mail_forms_breaks_them(fuzzed):
         assert ada.get("/mail/").status_code == 200
 
     run()
+
+
+def test_a_user_name_for_a_relay_without_authentication_is_reported(app, ada, smtp_relay):
+    save_relay(ada, smtp_relay.port, username=RELAY_USER, password=RELAY_PASSWORD)
+    response = submit(ada, "send")
+    assert "The relay does not offer authentication: leave the user name empty." in text(response)
+    assert smtp_relay.envelopes == []

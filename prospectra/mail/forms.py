@@ -136,11 +136,14 @@ class ComposeForm(FlaskForm):
         validators=[Length(max=MAX_RECIPIENTS_FIELD), _single_line],
     )
     subject = StringField(_l("Subject"), validators=[Length(max=MAX_SUBJECT), _single_line])
-    body = TextAreaField(_l("Message"), validators=[Length(max=MAX_BODY), _text])
+    body = TextAreaField(
+        _l("Message"), validators=[Length(max=MAX_BODY), _text], render_kw={"rows": 14}
+    )
     prompt = TextAreaField(
         _l("Instructions for the assistant"),
         description=_l("Only these instructions are sent to the assistant's provider."),
         validators=[Length(max=MAX_PROMPT), _text],
+        render_kw={"rows": 4},
     )
     save = SubmitField(_l("Save the draft"))
     send = SubmitField(_l("Send"))

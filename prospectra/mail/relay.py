@@ -61,6 +61,11 @@ def send(relay: Relay, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if relay.username:
+                smtp.ehlo_or_helo_if_needed()
+                if not smtp.has_extn("auth"):
+                    raise RelayError(
+                        _("The relay does not offer authentication: leave the user name empty.")
+                    )
                 smtp.login(relay.username, relay.password)
             return smtp.send_message(message)
     except RelayError:
@@ -87,8 +92,7 @@ def send(relay: Relay, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
         raise RelayError(_("The relay refused the message (%(reply)s).", reply=_reply(e))) from None
     except smtplib.SMTPNotSupportedError:
         raise RelayError(
-            _("The relay does not support what this message needs (authentication or "
-              "international addresses).")
+            _("The relay does not accept international (non-ASCII) addresses.")
         ) from None  # fmt: skip
     except TimeoutError:
         raise RelayError(_timed_out(relay)) from None
