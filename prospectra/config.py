@@ -186,6 +186,9 @@ def _check_mail(s: dict[str, Any], production: bool) -> None:
         raise ConfigError(
             "mail.encryption_key: required in production (set PROSPECTRA_MAIL__ENCRYPTION_KEY)"
         )
+    ports = mail["allowed_ports"]
+    if not all(type(port) is int and 1 <= port <= 65535 for port in ports):
+        raise ConfigError("mail.allowed_ports: expected a list of port numbers (1 to 65535)")
     keys = [("mail.encryption_key", mail["encryption_key"])] if mail["encryption_key"] else []
     keys += [("mail.previous_encryption_keys", key) for key in mail["previous_encryption_keys"]]
     for name, key in keys:

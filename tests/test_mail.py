@@ -5,16 +5,24 @@ from __future__ import annotations
 import email.utils
 import html
 import socket
+import time
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import update
 
+from prospectra import create_app
+from prospectra.accounts import create_user
+from prospectra.config import ConfigError
+from prospectra.config import load_settings
 from prospectra.extensions import db
 from prospectra.models import Draft
 from prospectra.models import MailRelay
 from tests.faults import free_port
 from tests.helpers import PASSWORD
 from tests.helpers import AuthActions
+from tests.helpers import BufferedClient
+from tests.helpers import csrf_token
 from tests.mail_forms import save_relay
 from tests.mail_forms import send_test_message
 from tests.mail_forms import submit
@@ -48,8 +56,6 @@ def logged_in(app):
     client = app.test_client()
     client.environ_base["HTTP_REFERER"] = "https://localhost/"
     with app.app_context():
-        from prospectra.accounts import create_user
-
         create_user("ada@example.org", PASSWORD)
     AuthActions(client).login()
     return client
@@ -120,7 +126,7 @@ def test_sent_message_reaches_the_relay_with_its_headers_and_the_draft_goes(app,
     assert message["Subject"] == "Meeting on Tuesday"
     assert message.get_content() == "Dear Bob,\nsee you on Tuesday.\n-- Ada\n"
     sent = email.utils.parsedate_to_datetime(message["Date"])
-    assert sent.tzinfo is not None and abs(sent.timestamp() - __import__("time").time()) < 60
+    assert sent.tzinfo is not None and abs(sent.timestamp() - time.time()) < 60
     assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith("@example.org>")
     assert drafts(app) == []  # a sent message is not kept
 
@@ -257,9 +263,7 @@ def test_another_users_draft_is_not_found(app, ada, make_user_in):
     eve.environ_base["HTTP_REFERER"] = "https://localhost/"
     AuthActions(eve).login("eve@example.net")
     assert eve.get(f"/mail/drafts/{kept.id}").status_code == 404
-    token = __import__("tests.helpers", fromlist=["csrf_token"]).csrf_token(
-        eve.get("/mail/compose")
-    )
+    token = csrf_token(eve.get("/mail/compose"))
     for path in (f"/mail/drafts/{kept.id}", f"/mail/drafts/{kept.id}/delete"):
         assert eve.post(path, data={"csrf_token": token, "save": "1"}).status_code == 404
     assert drafts(app)[0].subject == "Mine"
@@ -313,8 +317,6 @@ def test_a_rotated_key_still_opens_passwords_sealed_under_the_previous_one(app_f
 
 
 def test_deleting_the_account_deletes_its_relay_and_drafts(app, ada, smtp_relay):
-    from tests.helpers import csrf_token
-
     save_relay(ada, smtp_relay.port)
     submit(ada, "save")
     token = csrf_token(ada.get("/account"))
@@ -330,10 +332,6 @@ def test_deleting_the_account_deletes_its_relay_and_drafts(app, ada, smtp_relay)
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory):
     """One app; Ada composes (her relay refuses connections at once), Eve edits relay settings."""
-    from prospectra import create_app
-    from tests.helpers import BufferedClient
-    from tests.helpers import csrf_token
-
     app = create_app({"app": {"instance_path": str(tmp_path_factory.mktemp("fuzz"))}}, testing=True)
     app.test_client_class = BufferedClient
     clients = {}
@@ -341,8 +339,6 @@ def fuzzed(tmp_path_factory):
         client = app.test_client()
         client.environ_base["HTTP_REFERER"] = "https://localhost/"
         with app.app_context():
-            from prospectra.accounts import create_user
-
             create_user(f"{name}@example.org", PASSWORD)
         AuthActions(client).login(f"{name}@example.org")
         clients[name] = (client, csrf_token(client.get("/mail/relay")))
@@ -396,3 +392,43 @@ def test_a_user_name_for_a_relay_without_authentication_is_reported(app, ada, sm
     response = submit(ada, "send")
     assert "The relay does not offer authentication: leave the user name empty." in text(response)
     assert smtp_relay.envelopes == []
+
+
+def test_relays_are_limited_to_the_ports_ops_allow(app_factory, settings, smtp_relay):
+    app = app_factory(settings | {"mail": {"allowed_ports": [587, smtp_relay.port]}})
+    client = logged_in(app)
+    response = save_relay(client, 6379)  # e.g. the Redis server next to the app
+    assert response.status_code == 200
+    assert f"This service accepts relays on these ports only: 587, {smtp_relay.port}." in text(
+        response
+    )
+    assert save_relay(client, smtp_relay.port).status_code == 303
+    with app.app_context():  # settings saved before ops narrowed the list are refused at send
+        db.session.execute(update(MailRelay).values(port=free_port()))
+        db.session.commit()
+    assert "accepts relays on these ports only" in text(submit(client, "send"))
+
+
+@pytest.mark.parametrize(
+    ("mail", "message"),
+    [
+        ({"encryption_key": "too short"}, "mail.encryption_key: not a Fernet key"),
+        ({"previous_encryption_keys": ["nope"]}, "mail.previous_encryption_keys: not a Fernet key"),
+        ({"allowed_ports": [25, 70000]}, "mail.allowed_ports: expected a list of port numbers"),
+        ({"timeout_seconds": 0}, "mail.timeout_seconds: must be between"),
+        ({"max_recipients": 0}, "mail.max_recipients: must be between"),
+    ],
+)
+def test_an_invalid_mail_setting_stops_start_naming_the_key(mail, message):
+    with pytest.raises(ConfigError) as error:
+        load_settings({"mail": mail}, environ={})
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_production_refuses_to_start_without_a_mail_encryption_key():
+    production = {"app": {"environment": "production", "secret_key": "x" * 32},
+                  "service": {"domain": "app.prospectra.eu"}}  # fmt: skip
+    with pytest.raises(ConfigError, match=r"^mail.encryption_key: required in production"):
+        load_settings(production, environ={})
+    environ = {"PROSPECTRA_MAIL__ENCRYPTION_KEY": KEY_A}
+    assert load_settings(production, environ=environ)["mail"]["encryption_key"] == KEY_A

@@ -8,6 +8,7 @@ import re
 
 from email_validator import EmailNotValidError
 from email_validator import validate_email
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -113,6 +114,14 @@ class RelayForm(FlaskForm):
             raise ValidationError(
                 _l("Without TLS, only a relay on this machine (localhost, 127.0.0.1, ::1).")
             )
+
+    def validate_port(self, field) -> None:
+        allowed = current_app.config["PROSPECTRA"]["mail"]["allowed_ports"]
+        if allowed and field.data not in allowed:
+            raise ValidationError(
+                _("This service accepts relays on these ports only: %(ports)s.",
+                  ports=", ".join(map(str, allowed)))
+            )  # fmt: skip
 
     def validate_sender(self, field) -> None:
         try:

@@ -36,6 +36,7 @@ class Relay:
     username: str
     password: str
     timeout: float
+    allowed_ports: tuple[int, ...] = ()  # empty: any
 
 
 def send(relay: Relay, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
@@ -43,6 +44,11 @@ def send(relay: Relay, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
 
     :raises RelayError: nothing was sent, with the reason.
     """
+    if relay.allowed_ports and relay.port not in relay.allowed_ports:
+        raise RelayError(
+            _("This service accepts relays on these ports only: %(ports)s.",
+              ports=", ".join(map(str, relay.allowed_ports)))
+        )  # fmt: skip
     if relay.tls_mode == NONE and relay.host not in LOOPBACK_HOSTS:
         raise RelayError(_("Without TLS, only a relay on this machine (localhost) is accepted."))
     context = ssl.create_default_context()  # verifies the certificate and the host name

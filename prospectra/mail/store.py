@@ -43,13 +43,15 @@ def connection(row: MailRelay) -> Relay | None:
     password = crypto.decrypt(row.password_sealed) if row.password_sealed else ""
     if password is None:
         return None
+    settings = current_app.config["PROSPECTRA"]["mail"]
     return Relay(
         host=row.host,
         port=row.port,
         tls_mode=row.tls_mode,
         username=row.username,
         password=password,
-        timeout=current_app.config["PROSPECTRA"]["mail"]["timeout_seconds"],
+        timeout=settings["timeout_seconds"],
+        allowed_ports=tuple(settings["allowed_ports"]),
     )
 
 
