@@ -155,7 +155,7 @@ def _check(s: dict[str, Any]) -> None:
     _check_privacy(s)
     _check_mail(s, production)
     _check_assist(s)
-    for key in ("login_per_address", "login_per_account"):
+    for key in ("login_per_address", "login_per_account", "sends_per_user", "generations_per_user"):
         try:
             parse_many(s["limits"][key])
         except ValueError:

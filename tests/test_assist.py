@@ -173,3 +173,18 @@ def test_the_privacy_policy_describes_the_assistant_only_where_it_is_enabled(
     assert "The writing assistant is not enabled on this service" in disabled
     assert "Only the instructions you type" not in disabled
     assert "not available yet" not in enabled + disabled  # the features exist now
+
+
+def test_generations_past_the_per_user_limit_call_no_one(
+    app_factory, settings, provider, make_user_in
+):
+    from tests.mail_forms import logged_in_client
+
+    limits = {"limits": {"generations_per_user": "1 per hour"}}
+    app = app_factory(settings | assist_settings(provider) | limits)
+    make_user_in(app)
+    client = logged_in_client(app)
+    assert submit(client, "generate", prompt="Write").status_code == 303
+    response = submit(client, "generate", prompt="Again")
+    assert "Too many attempts in a short time" in text(response)
+    assert len(provider.requests) == 1

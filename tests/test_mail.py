@@ -432,3 +432,13 @@ def test_production_refuses_to_start_without_a_mail_encryption_key():
         load_settings(production, environ={})
     environ = {"PROSPECTRA_MAIL__ENCRYPTION_KEY": KEY_A}
     assert load_settings(production, environ=environ)["mail"]["encryption_key"] == KEY_A
+
+
+def test_sends_past_the_per_user_limit_wait_and_keep_the_draft(app_factory, settings, smtp_relay):
+    client = logged_in(app_factory(settings | {"limits": {"sends_per_user": "2 per hour"}}))
+    save_relay(client, smtp_relay.port)
+    assert submit(client, "send").status_code == 303
+    assert send_test_message(client).status_code == 303
+    response = submit(client, "send", body="Third one")
+    assert "Too many attempts in a short time" in text(response) and "Third one" in text(response)
+    assert len(smtp_relay.messages) == 2

@@ -13,8 +13,10 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
+from limits import parse_many
 
 from ..assist import client as assist
+from ..extensions import limiter
 from . import relay
 from . import store
 from .forms import MAX_BODY
@@ -79,6 +81,11 @@ def test_relay():
     connection = store.connection(row)
     if connection is None:
         return _relay_page(test_form=form, error=_password_unreadable())
+    if not _within_limit("sends"):
+        return _relay_page(
+            test_form=form,
+            error=_("Too many attempts in a short time: wait a little, then try again."),
+        )
     message = store.build_message(
         row.sender,
         [row.sender],
@@ -143,6 +150,18 @@ def _act(found):
     return redirect(url_for("mail.draft", draft_id=found.id), code=303)
 
 
+def _within_limit(kind: str) -> bool:
+    """Count one more send or generation for this user; False past ``[limits] <kind>_per_user``."""
+    limits = parse_many(current_app.config["PROSPECTRA"]["limits"][f"{kind}_per_user"])
+    return all(limiter.limiter.hit(limit, kind, str(current_user.id)) for limit in limits)
+
+
+def _too_many() -> str:
+    return _(
+        "Too many attempts in a short time: wait a little, then try again. Your draft is saved."
+    )
+
+
 def _send(form, found):
     recipients = _recipients(form)
     row = store.relay_of(current_user.id)
@@ -153,6 +172,8 @@ def _send(form, found):
     connection = store.connection(row)
     if connection is None:
         return _compose_page(form, found, error=_password_unreadable())
+    if not _within_limit("sends"):
+        return _compose_page(form, found, error=_too_many())
     message = store.build_message(row.sender, recipients, form.subject.data, form.body.data)
     try:
         refused = relay.send(connection, message)
@@ -191,6 +212,8 @@ def _generate(form, found):
     if not (form.prompt.data or "").strip():
         form.prompt.errors.append(_("Tell the assistant what to write."))
         return _compose_page(form, found)
+    if not _within_limit("generations"):
+        return _compose_page(form, found, error=_too_many())
     try:
         text = assist.generate(form.prompt.data)
     except assist.AssistError as e:
