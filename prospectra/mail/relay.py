@@ -12,6 +12,7 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
+from dataclasses import field
 from email.message import EmailMessage
 
 from flask_babel import gettext as _
@@ -34,7 +35,7 @@ class Relay:
     port: int
     tls_mode: str
     username: str
-    password: str
+    password: str = field(repr=False)  # never in a log line or a traceback's locals summary
     timeout: float
     allowed_ports: tuple[int, ...] = ()  # empty: any
 
