@@ -61,6 +61,7 @@ def logged_in(app):
     return client
 
 
+@pytest.mark.both_backends  # the tables, from the migration, on PostgreSQL too
 def test_relay_password_is_stored_encrypted_and_never_shown_back(app, ada, smtp_relay):
     response = save_relay(ada, smtp_relay.port, username=RELAY_USER, password=RELAY_PASSWORD)
     assert response.status_code == 303
@@ -110,6 +111,7 @@ def test_invalid_relay_settings_are_refused_with_a_reason(app, ada, fields, erro
         assert db.session.scalar(select(MailRelay)) is None
 
 
+@pytest.mark.both_backends  # the tables, from the migration, on PostgreSQL too
 def test_sent_message_reaches_the_relay_with_its_headers_and_the_draft_goes(app, ada, smtp_relay):
     save_relay(ada, smtp_relay.port)
     response = submit(
@@ -245,6 +247,7 @@ def test_unsafe_or_oversized_input_is_refused_and_never_reaches_the_relay(
     assert smtp_relay.connections == 0
 
 
+@pytest.mark.both_backends  # the tables, from the migration, on PostgreSQL too
 def test_save_keeps_the_draft_server_side_and_it_comes_back(app, ada):
     response = submit(ada, "save", subject="Later", body="To be continued")
     assert response.status_code == 303
@@ -316,6 +319,7 @@ def test_a_rotated_key_still_opens_passwords_sealed_under_the_previous_one(app_f
         assert len(relay.messages) == 1
 
 
+@pytest.mark.both_backends  # the tables, from the migration, on PostgreSQL too
 def test_deleting_the_account_deletes_its_relay_and_drafts(app, ada, smtp_relay):
     save_relay(ada, smtp_relay.port)
     submit(ada, "save")
