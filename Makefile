@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: serve test lint chromium translations compile-translations
+.PHONY: serve test lint audit chromium translations compile-translations
 
 $(STAMP): pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
@@ -25,6 +25,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -r prospectra
+
+## Known vulnerabilities in the pinned dependencies (needs PyPI's JSON API; see README).
+# Its own virtualenv: pip-audit's dependencies must not move the app's pinned ones.
+audit:
+	python3 -m venv .venv-audit
+	.venv-audit/bin/pip install --quiet pip-audit
+	.venv-audit/bin/pip-audit --requirement requirements.lock --no-deps --disable-pip --strict
 
 # Browser tests drive Debian's Chromium by path (Playwright cannot download browsers here).
 chromium:

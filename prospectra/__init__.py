@@ -12,6 +12,7 @@ from . import cli
 from . import database
 from . import errors
 from . import i18n
+from . import page_cache
 from . import security
 from . import sessions
 from .analytics import setup as analytics
@@ -64,6 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     versions.init_app(app)
     mail_crypto.init_app(app)
     security.init_app(app)
+    page_cache.init_app(app)
 
     blueprints = (
         home_bp,

@@ -12,6 +12,10 @@ from flask import request
 from flask import url_for
 from flask.wrappers import Response
 from flask_babel import get_locale
+from flask_babel import get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from .config import PROJECT_ROOT
 from .extensions import babel
@@ -29,8 +33,13 @@ def init_app(app: Flask) -> None:
     )
     app.url_defaults(_keep_explicit_language)
     app.after_request(_vary)
+    app.context_processor(_catalogue_of_this_request)
     app.jinja_env.globals.update(
-        localized=localized, language=language, other_languages=other_languages, text_of=text_of
+        localized=localized,
+        language=language,
+        explicit_language=explicit_language,
+        other_languages=other_languages,
+        text_of=text_of,
     )
 
 
@@ -44,6 +53,12 @@ def select_language() -> str:
 
 def language() -> str:
     return get_locale().language if has_request_context() else "en"
+
+
+def explicit_language() -> str:
+    """The language the URL asks for (``?lang=``), or "" when it names none we have."""
+    explicit = request.args.get("lang", "")
+    return explicit if explicit in LANGUAGES else ""
 
 
 def localized(template: str) -> list[str]:
@@ -73,11 +88,32 @@ def other_languages() -> list[tuple[str, str, str]]:
     ]
 
 
+def _catalogue_of_this_request() -> dict:
+    """``_()`` in templates, bound to this request's catalogue once per render.
+
+    Flask-Babel's template callable looks up the locale and its catalogue again on each ``_()``
+    (about a hundred Python calls; a page has a dozen or more). The semantics are Jinja's
+    "newstyle" gettext, which Flask-Babel installs: autoescaped, always %-formatted.
+    """
+    translations = get_translations()
+
+    @pass_context
+    def gettext(context: Context, string: str, **variables) -> str:
+        text = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            # Our own catalogue, as in Jinja's gettext: variables are escaped by the % below.
+            text = Markup(text)  # nosec B704
+        return text % variables
+
+    return {"gettext": gettext}
+
+
 def _keep_explicit_language(endpoint: str, values: dict) -> None:
     if endpoint == "static" or "lang" in values or not has_request_context():
         return
-    if request.args.get("lang") in LANGUAGES:
-        values["lang"] = request.args["lang"]
+    explicit = explicit_language()
+    if explicit:
+        values["lang"] = explicit
 
 
 def _vary(response: Response) -> Response:

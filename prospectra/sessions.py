@@ -24,6 +24,7 @@ from .models import User
 from .privacy.session_interface import CSRF_KEY
 from .privacy.session_interface import LOGIN_AT
 from .privacy.session_interface import SplitSessionInterface
+from .sql_session_store import SqlSessionStore
 
 PURGE_BATCH = 1000
 
@@ -51,6 +52,8 @@ def init_app(app: Flask) -> None:
             db.metadata.remove(table)
     app.before_request(_refuse_when_store_unavailable)  # first: before anything reads the user
     server_session.init_app(app)
+    if settings["store"] != "redis":
+        SqlSessionStore.adopt(app.session_interface)
     app.session_interface = SplitSessionInterface(
         app.session_interface, app, on_store=_seen, on_end=session_index.forget
     )

@@ -6,11 +6,13 @@ from flask import render_template
 from flask import send_from_directory
 
 from ..i18n import localized
+from ..page_cache import public_page
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
+@public_page
 def index():
     """Present Prospectra to a visitor; sets no cookie."""
     return render_template(localized("home/index.html"))
