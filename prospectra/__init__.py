@@ -30,6 +30,8 @@ from .health import bp as health_bp
 from .help import bp as help_bp
 from .home import bp as home_bp
 from .legal import bp as legal_bp
+from .mail import crypto as mail_crypto
+from .mail.views import bp as mail_bp
 from .privacy import policy
 from .privacy import registry
 from .privacy import versions
@@ -61,6 +63,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     policy.init_app(app)
     consent.init_app(app)
     versions.init_app(app)
+    mail_crypto.init_app(app)
     security.init_app(app)
     page_cache.init_app(app)
 
@@ -68,6 +71,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
         home_bp,
         auth_bp,
         dashboard_bp,
+        mail_bp,
         legal_bp,
         help_bp,
         consent_bp,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from . import session_index
 from .extensions import db
+from .mail import store as mail_store
 from .models import User
 
 MIN_PASSWORD = 12
@@ -109,6 +110,7 @@ def delete_user(email: str) -> bool:
     if user is None:
         return False
     session_index.end_all(user.id)
+    mail_store.forget_user(user.id)
     db.session.delete(user)
     db.session.commit()
     return True

@@ -16,10 +16,12 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from limits import parse_many
 
 from .analytics import providers as analytics
+from .mail import crypto
 from .privacy import registry
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +153,9 @@ def _check(s: dict[str, Any]) -> None:
     except ValueError:
         raise ConfigError("service.policy_date: expected a date as YYYY-MM-DD") from None
     _check_privacy(s)
-    for key in ("login_per_address", "login_per_account"):
+    _check_mail(s, production)
+    _check_assist(s)
+    for key in ("login_per_address", "login_per_account", "sends_per_user", "generations_per_user"):
         try:
             parse_many(s["limits"][key])
         except ValueError:
@@ -172,6 +176,49 @@ def _check_privacy(s: dict[str, Any]) -> None:
         raise ConfigError(
             f"consent.banner: cannot be 'off' while {', '.join(needing)} needs prior consent"
         )
+
+
+def _check_mail(s: dict[str, Any], production: bool) -> None:
+    mail = s["mail"]
+    _between(s, "mail.timeout_seconds", 1, 120)
+    _between(s, "mail.max_recipients", 1, 100)
+    if production and not mail["encryption_key"]:
+        raise ConfigError(
+            "mail.encryption_key: required in production (set PROSPECTRA_MAIL__ENCRYPTION_KEY)"
+        )
+    ports = mail["allowed_ports"]
+    if not all(type(port) is int and 1 <= port <= 65535 for port in ports):
+        raise ConfigError("mail.allowed_ports: expected a list of port numbers (1 to 65535)")
+    keys = [("mail.encryption_key", mail["encryption_key"])] if mail["encryption_key"] else []
+    keys += [("mail.previous_encryption_keys", key) for key in mail["previous_encryption_keys"]]
+    for name, key in keys:
+        try:
+            crypto.parse_key(key)
+        except (TypeError, AttributeError, ValueError):
+            raise ConfigError(
+                f"{name}: not a Fernet key (32 bytes, url-safe base64; see config/default.toml)"
+            ) from None
+
+
+def _check_assist(s: dict[str, Any]) -> None:
+    assist = s["assist"]
+    _one_of(s, "assist.provider", ("none", "openai"))
+    _between(s, "assist.timeout_seconds", 1, 300)
+    if assist["provider"] == "none":
+        return
+    try:
+        url = urlsplit(assist["base_url"])
+        host = url.hostname
+    except ValueError:
+        host = None
+    loopback = host in ("localhost", "127.0.0.1", "::1")
+    if not host or not (url.scheme == "https" or (url.scheme == "http" and loopback)):
+        raise ConfigError(
+            "assist.base_url: required with provider 'openai', an https:// URL "
+            "(http:// only for localhost)"
+        )
+    if not assist["model"].strip():
+        raise ConfigError("assist.model: required with provider 'openai'")
 
 
 def _get(s: dict, dotted: str) -> Any:

@@ -10,6 +10,7 @@ from sqlalchemy import Date
 from sqlalchemy import DateTime
 from sqlalchemy import ForeignKey
 from sqlalchemy import String
+from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import false
 from sqlalchemy.orm import Mapped
@@ -101,3 +102,43 @@ class LoginSession(db.Model):
         DateTime(timezone=True), default=_utcnow
     )
     device: Mapped[str] = mapped_column(String(64))  # coarse: "Firefox on Linux"
+
+
+class MailRelay(db.Model):
+    """A user's SMTP relay: where and as whom their messages are sent. One per user.
+
+    The password is stored sealed with ``[mail] encryption_key`` (see mail/crypto.py) and never
+    rendered back; an empty ``password_sealed`` means none is saved.
+    """
+
+    __tablename__ = "mail_relays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    host: Mapped[str] = mapped_column(String(253))
+    port: Mapped[int]
+    tls_mode: Mapped[str] = mapped_column(String(16))  # starttls, tls, none (localhost only)
+    username: Mapped[str] = mapped_column(String(254), default="")
+    password_sealed: Mapped[str] = mapped_column(Text, default="")
+    sender: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), default=_utcnow, onupdate=_utcnow
+    )
+
+
+class Draft(db.Model):
+    """A message being written. Saved before every action (send, generate); deleted once sent."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    recipients: Mapped[str] = mapped_column(String(4000), default="")
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    # The instructions last given to the writing assistant, kept with the draft.
+    prompt: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    updated_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), default=_utcnow, onupdate=_utcnow
+    )

@@ -168,3 +168,21 @@ def pytest_terminal_summary(terminalreporter):
     fuzz = __import__("sys").modules.get("tests.test_fuzz")
     if fuzz is not None and fuzz.CASES["count"]:
         terminalreporter.write_line(fuzz.pytest_terminal_summary_line())
+
+
+@pytest.fixture
+def smtp_relay():
+    """A plain SMTP relay (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+    from tests.peers import SmtpRelay
+
+    with SmtpRelay() as relay:
+        yield relay
+
+
+@pytest.fixture
+def provider():
+    """An OpenAI-compatible chat-completions endpoint on 127.0.0.1 that records each call."""
+    from tests.peers import FakeProvider
+
+    with FakeProvider() as fake:
+        yield fake

@@ -10,6 +10,8 @@ from sqlalchemy import text
 from werkzeug.test import TestResponse
 
 PASSWORD = "correct horse battery staple"
+# Production refuses to start without a key for the saved SMTP passwords ([mail] encryption_key).
+MAIL_KEY = "cHJvc3BlY3RyYSB0ZXN0czogbm90IGEgcmVhbCBrZXk="
 # The public HTML pages a visitor reads (the login form included).
 PUBLIC_PAGES = (
     "/",

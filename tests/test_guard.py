@@ -10,6 +10,7 @@ from flask import make_response
 from prospectra import create_app
 from prospectra.privacy.guard import UndeclaredCookieError
 from prospectra.privacy.guard import problems
+from tests.helpers import MAIL_KEY
 
 DECLARED = {
     "__Host-csrf": {
@@ -45,6 +46,7 @@ def _app_setting_a_tracker(tmp_path, *, testing: bool, environment: str = "devel
     if environment == "production":
         settings["app"]["secret_key"] = "s" * 32
         settings["service"] = {"domain": "app.prospectra.eu"}
+        settings["mail"] = {"encryption_key": MAIL_KEY}
     app = create_app(settings, testing=testing)
 
     @app.get("/tracker")

@@ -12,6 +12,7 @@ import pytest
 
 from prospectra.accounts import create_user
 from tests import backends
+from tests.helpers import MAIL_KEY
 from tests.helpers import PASSWORD
 from tests.served import Gunicorn
 from tests.wire import Visitor
@@ -25,6 +26,7 @@ def production(tmp_path):
             "app": {"environment": "production", "secret_key": "g" * 48,
                     "instance_path": str(tmp_path / "instance")},
             "service": {"domain": "app.prospectra.example"},
+            "mail": {"encryption_key": MAIL_KEY},
             "proxy": {"x_for": 1, "x_proto": 1, "x_host": 1},
             "session": {"store": "redis", "redis_url": backends.REDIS_URL, "key_prefix": prefix},
             "database": {"url": url},

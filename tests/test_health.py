@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import MAIL_KEY
+
 pytestmark = pytest.mark.both_backends
 
 
@@ -24,6 +26,7 @@ def test_readiness_names_each_service_it_checked(client):
 def test_health_checks_answer_plain_http_in_production(app_factory, settings, path):
     # The orchestrator probes the worker directly, not through the TLS proxy: no https redirect.
     settings["app"] |= {"environment": "production", "secret_key": "k" * 40}
+    settings["mail"] = {"encryption_key": MAIL_KEY}
     settings["service"] = {"domain": "app.prospectra.example"}
     client = app_factory(settings).test_client()
     response = client.get(path, base_url="http://10.0.0.5:8000")

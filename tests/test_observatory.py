@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 
 from prospectra import create_app
 from prospectra.config import PROJECT_ROOT
+from tests.helpers import MAIL_KEY
 
 SCAN = PROJECT_ROOT / "tools" / "observatory" / "scan.sh"
 
@@ -25,6 +26,7 @@ def production_server(tmp_path_factory):
             "secret_key": "observatory-" + "s" * 32,
         },
         "service": {"domain": "127.0.0.1"},
+        "mail": {"encryption_key": MAIL_KEY},
         "proxy": {"x_proto": 1, "x_host": 1},
     }
     server = make_server("127.0.0.1", 0, create_app(settings, testing=True), threaded=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from flask import request
 
+from tests.helpers import MAIL_KEY
 from tests.helpers import PASSWORD
 from tests.helpers import cookies_set
 from tests.helpers import csrf_token
@@ -26,6 +27,7 @@ def proxied(app_factory, settings):
     settings["app"] |= {"environment": "production", "secret_key": "p" * 40}
     settings["service"] = {"domain": DOMAIN}
     settings["proxy"] = {"x_for": 1, "x_proto": 1, "x_host": 1}
+    settings["mail"] = {"encryption_key": MAIL_KEY}
     app = app_factory(settings)
 
     @app.get("/test-remote-address")

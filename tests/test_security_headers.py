@@ -9,6 +9,7 @@ import re
 import pytest
 
 from prospectra import create_app
+from tests.helpers import MAIL_KEY
 from tests.helpers import PUBLIC_PAGES
 
 CSP = (
@@ -94,6 +95,7 @@ def test_production_redirects_plain_http_to_https(tmp_path):
                 "secret_key": "p" * 32,
             },
             "service": {"domain": "app.prospectra.eu"},
+            "mail": {"encryption_key": MAIL_KEY},
         },
         testing=True,
     )

@@ -34,8 +34,9 @@ login_manager.session_protection = "basic"
 
 @limiter.request_filter
 def _not_login() -> bool:
-    # The only rate limits are the login ones below: every other request skips Flask-Limiter's
-    # per-request bookkeeping (~0.2 ms each). A limit added elsewhere must change this filter.
+    # The only decorated rate limits are the login ones below: every other request skips
+    # Flask-Limiter's per-request bookkeeping (~0.2 ms each). A limit added elsewhere must change
+    # this filter (mail/views.py counts sends and generations itself, with limiter.limiter.hit).
     return request.endpoint != "auth.login"
 
 

@@ -1,0 +1,163 @@
+"""The relay settings form and the compose form. Every field is bounded; none takes a line break
+where a mail header will be built from it (header injection)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from email_validator import EmailNotValidError
+from email_validator import validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+from wtforms import IntegerField
+from wtforms import PasswordField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import SubmitField
+from wtforms import TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+from wtforms.validators import ValidationError
+
+from .relay import LOOPBACK_HOSTS
+from .relay import NONE
+from .relay import STARTTLS
+from .relay import TLS
+
+MAX_SUBJECT = 200
+MAX_BODY = 50_000  # characters; the request itself is bounded by [security] max_request_kb
+MAX_PROMPT = 4_000
+MAX_RECIPIENTS_FIELD = 4_000
+LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+# Control characters: CR/LF would split a header; NUL cannot be stored by PostgreSQL.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _single_line(form, field) -> None:
+    if field.data and CONTROL.search(field.data):
+        raise ValidationError(_l("Line breaks and control characters are not accepted here."))
+
+
+def _host(form, field) -> None:
+    """A host name (RFC 1123 labels) or an IP address: nothing else reaches the socket."""
+    host = (field.data or "").strip()
+    try:
+        ipaddress.ip_address(host)
+        return
+    except ValueError:
+        pass
+    labels = host.removesuffix(".").split(".")
+    if not host or not all(LABEL.fullmatch(label) for label in labels):
+        raise ValidationError(_l("Not a host name or IP address."))
+
+
+def _text(form, field) -> None:
+    if field.data and CONTROL_BUT_LINES.search(field.data):
+        raise ValidationError(_l("Control characters are not accepted here."))
+
+
+def address(value: str) -> str:
+    """Return the normalised address, or raise ValueError with the reason."""
+    if CONTROL.search(value):
+        raise ValueError(_("Line breaks and control characters are not accepted here."))
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as e:
+        raise ValueError(_("Not a valid e-mail address: %(reason)s", reason=e)) from None
+
+
+def split_recipients(value: str) -> list[str]:
+    """The addresses of a comma- or semicolon-separated list, empty items left out."""
+    return [item.strip() for item in re.split(r"[,;]", value or "") if item.strip()]
+
+
+class RelayForm(FlaskForm):
+    """The user's SMTP relay. An empty password keeps the saved one."""
+
+    host = StringField(
+        _l("Relay host name"),
+        validators=[
+            DataRequired(),
+            Length(max=253),
+            _single_line,
+            _host,
+        ],
+    )
+    port = IntegerField(_l("Port"), default=587, validators=[DataRequired(), NumberRange(1, 65535)])
+    tls_mode = SelectField(
+        _l("Security"),
+        choices=[
+            SelectChoice(STARTTLS, _l("STARTTLS (usually port 587)")),
+            SelectChoice(TLS, _l("TLS from the start (usually port 465)")),
+            SelectChoice(NONE, _l("None: only for a relay on this machine (localhost)")),
+        ],
+        default=STARTTLS,
+    )
+    username = StringField(_l("User name"), validators=[Optional(), Length(max=254), _single_line])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=256), _single_line])
+    forget_password = BooleanField(_l("Forget the saved password"))
+    sender = StringField(
+        _l("Sender address (From)"), validators=[DataRequired(), Length(max=254), _single_line]
+    )
+    save = SubmitField(_l("Save the relay settings"))
+
+    def validate_tls_mode(self, field) -> None:
+        if field.data == NONE and (self.host.data or "").strip().lower() not in LOOPBACK_HOSTS:
+            raise ValidationError(
+                _l("Without TLS, only a relay on this machine (localhost, 127.0.0.1, ::1).")
+            )
+
+    def validate_port(self, field) -> None:
+        allowed = current_app.config["PROSPECTRA"]["mail"]["allowed_ports"]
+        if allowed and field.data not in allowed:
+            raise ValidationError(
+                _("This service accepts relays on these ports only: %(ports)s.",
+                  ports=", ".join(map(str, allowed)))
+            )  # fmt: skip
+
+    def validate_sender(self, field) -> None:
+        try:
+            field.data = address(field.data)
+        except ValueError as e:
+            raise ValidationError(str(e)) from None
+
+
+class TestRelayForm(FlaskForm):
+    """Send a short message to the sender address through the saved relay."""
+
+    send_test = SubmitField(_l("Send a test message"))
+
+
+class ComposeForm(FlaskForm):
+    """A message: saved as a draft by every button, then sent or completed by the assistant."""
+
+    recipients = StringField(
+        _l("To"),
+        description=_l("Addresses separated by commas."),
+        validators=[Length(max=MAX_RECIPIENTS_FIELD), _single_line],
+    )
+    subject = StringField(_l("Subject"), validators=[Length(max=MAX_SUBJECT), _single_line])
+    body = TextAreaField(
+        _l("Message"), validators=[Length(max=MAX_BODY), _text], render_kw={"rows": 14}
+    )
+    prompt = TextAreaField(
+        _l("Instructions for the assistant"),
+        description=_l("Only these instructions are sent to the assistant's provider."),
+        validators=[Length(max=MAX_PROMPT), _text],
+        render_kw={"rows": 4},
+    )
+    save = SubmitField(_l("Save the draft"))
+    send = SubmitField(_l("Send"))
+    generate = SubmitField(_l("Generate"))
+
+
+class DeleteDraftForm(FlaskForm):
+    delete = SubmitField(_l("Delete the draft"))
