@@ -55,7 +55,8 @@ pytest_plugins = ["prospectra.testing"]
 def app(tmp_path):
     # Production: the guard drops the cookie on its way out, so only the fixture can notice.
     app = create_app({"app": {"instance_path": str(tmp_path), "environment": "production",
-                              "secret_key": "s" * 32}, "service": {"domain": "app.example.org"}})
+                              "secret_key": "s" * 32}, "service": {"domain": "app.example.org"},
+                       "mail": {"encryption_key": "cHJvc3BlY3RyYSB0ZXN0czogbm90IGEgcmVhbCBrZXk="}})
 
     @app.get("/tracker")
     def tracker():
