@@ -37,6 +37,7 @@ PASSWORD = "correct horse battery staple"
 LOGGED_IN_PAGES = ["/dashboard", "/account"]
 PUBLIC_PAGES = ["/", "/legal/cookies", "/help/"]
 PREFIX = "load:session:"
+MAIL_KEY = "YmVuY2htYXJrIG9ubHk6IG5vIHBhc3N3b3JkIGhlcmU="  # Fernet key, 32 bytes; nothing sealed
 
 
 class Tally:
@@ -130,6 +131,7 @@ def main() -> int:
                     "instance_path": str(tmp / "instance")},
             "service": {"domain": "app.prospectra.example"},
             "proxy": {"x_for": 1, "x_proto": 1, "x_host": 1},
+            "mail": {"encryption_key": MAIL_KEY},  # required in production; no password saved
             "session": {"store": "redis", "redis_url": redis_server.url, "key_prefix": PREFIX},
             "database": {"url": pg_url},
         }  # fmt: skip

@@ -43,6 +43,8 @@ TARGETS = {  # label: (server, path, logged in?, minimum ratio to the bare page)
     "dashboard, Redis sessions + PostgreSQL data": ("redis-pg", "/dashboard", True, None),
 }
 TICKS = os.sysconf("SC_CLK_TCK")
+# Production requires a key for saved relay passwords (Fernet, 32 bytes); none is saved here.
+MAIL_KEY = "YmVuY2htYXJrIG9ubHk6IG5vIHBhc3N3b3JkIGhlcmU="
 
 
 def main() -> int:
@@ -99,6 +101,7 @@ def _settings(tmp: Path, redis_url: str, pg_url: str) -> dict[str, dict]:
     production = {
         "service": {"domain": "app.prospectra.example"},
         "proxy": {"x_for": 1, "x_proto": 1, "x_host": 1},
+        "mail": {"encryption_key": MAIL_KEY},
     }
 
     def app(name: str, **tables) -> dict:
