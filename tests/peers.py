@@ -102,8 +102,9 @@ class SmtpRelay:
 class FakeProvider:
     """An OpenAI-compatible chat-completions endpoint; ``requests`` holds what it received.
 
-    Set ``answer`` to ``("text", str)``, ``("status", int)``, ``("raw", bytes)`` or
-    ``("slow", seconds)``.
+    Set ``answer`` to ``("text", str)``, ``("status", int)``, ``("raw", bytes)``,
+    ``("slow", seconds)`` (nothing, then an empty reply) or ``("drip", seconds)`` (a reply one
+    byte every 0.2 s for that long: every read is quick, the whole is not).
     """
 
     def __init__(self) -> None:
@@ -136,6 +137,8 @@ class FakeProvider:
                 elif kind == "slow":
                     time.sleep(value)
                     body = b"{}"
+                if kind == "drip":
+                    return self._drip(value)
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -144,6 +147,20 @@ class FakeProvider:
                     self.wfile.write(body)
                 except OSError:
                     pass  # the client gave up (timeout test)
+
+            def _drip(self, seconds: float) -> None:
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    deadline = time.monotonic() + seconds
+                    while time.monotonic() < deadline:
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                except OSError:
+                    pass  # the client gave up
 
             def log_message(self, *args) -> None:
                 pass

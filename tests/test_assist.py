@@ -76,6 +76,7 @@ def test_generate_posts_only_the_instructions_and_fills_the_draft(app, ada, prov
         (("raw", b'{"choices": [{"message": {"content": "  "}}]}'), "The writing assistant's reply could not be read."),
         (("raw", b"[1, 2]"), "The writing assistant's reply could not be read."),
         (("slow", 3), "The writing assistant did not answer within 1 seconds."),
+        (("drip", 3), "The writing assistant did not answer within 1 seconds."),
     ],
 )  # fmt: skip
 def test_a_provider_failure_is_a_clear_message_and_the_draft_is_kept(

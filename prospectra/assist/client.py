@@ -2,12 +2,14 @@
 
 httpx rather than the standard library: it has a timeout per phase (connection, each read), does
 not follow redirects unless told to (the API key is never replayed to another host), and reads a
-streamed reply so that its size can be bounded.
+streamed reply so that its size can be bounded. The reply is also read against a deadline for the
+whole call: a provider sending a byte at a time would pass every per-read timeout.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
@@ -51,6 +53,7 @@ def generate(prompt: str) -> str:
         ],
     }
     url = settings["base_url"].rstrip("/") + "/chat/completions"
+    deadline = time.monotonic() + timeout
     try:
         with (
             httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False) as client,
@@ -66,7 +69,7 @@ def generate(prompt: str) -> str:
                     _("The writing assistant answered with an error (HTTP %(status)s).",
                       status=response.status_code)
                 )  # fmt: skip
-            body = _read_bounded(response)
+            body = _read_bounded(response, deadline)
     except httpx.TimeoutException:
         raise AssistError(
             _("The writing assistant did not answer within %(seconds)s seconds.",
@@ -77,9 +80,11 @@ def generate(prompt: str) -> str:
     return _text_of(body)
 
 
-def _read_bounded(response: httpx.Response) -> bytes:
+def _read_bounded(response: httpx.Response, deadline: float) -> bytes:
     chunks, size = [], 0
     for chunk in response.iter_bytes():
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout("the reply took longer than the timeout")
         size += len(chunk)
         if size > MAX_REPLY_BYTES:
             raise AssistError(_("The writing assistant's reply was too long to read."))
