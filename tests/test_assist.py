@@ -189,3 +189,16 @@ def test_generations_past_the_per_user_limit_call_no_one(
     response = submit(client, "generate", prompt="Again")
     assert "Too many attempts in a short time" in text(response)
     assert len(provider.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "Draft with help"), ("fr", "aider pour la rédaction")]
+)
+def test_the_home_page_offers_drafting_help_only_where_the_assistant_is_enabled(
+    app_factory, settings, provider, language, words
+):
+    enabled = app_factory(settings | assist_settings(provider)).test_client()
+    disabled = app_factory(dict(settings)).test_client()
+    assert words in text(enabled.get(f"/?lang={language}"))
+    assert words not in text(disabled.get(f"/?lang={language}"))
+    assert provider.requests == []  # reading the page contacts no provider
