@@ -36,6 +36,7 @@ from .privacy import policy
 from .privacy import registry
 from .privacy import versions
 from .privacy.guard import CookieGuard
+from .response_cache import ResponseCache
 
 
 def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False) -> Flask:
@@ -84,7 +85,9 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     cli.init_app(app)
     app.context_processor(lambda: {"service": settings["service"]})
 
-    # Outermost layers: trust the configured proxies, then let no undeclared cookie out.
+    # Outermost layers: replay public pages to cookieless visitors, trust the configured proxies,
+    # then let no undeclared cookie out.
+    app.wsgi_app = ResponseCache(app.wsgi_app, enabled=not app.extensions["prospectra.providers"])
     proxy = settings["proxy"]
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy["x_for"], x_proto=proxy["x_proto"],
                             x_host=proxy["x_host"])  # fmt: skip

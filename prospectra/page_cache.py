@@ -23,6 +23,7 @@ from flask_login import current_user
 from .consent import decision
 from .i18n import LANGUAGES
 from .i18n import language
+from .response_cache import SHAREABLE
 
 SECONDS = 600
 # An upper bound, not a working size: the keys (page, language, explicit ?lang=, measurement
@@ -65,7 +66,13 @@ def _varies_by_visitor(*_args: Any, **_kwargs: Any) -> bool:
         return True
     if request.args.get("lang", LANGUAGES[0]) not in LANGUAGES:
         return True
-    return current_user.is_authenticated or decision.current().show_banner
+    if current_user.is_authenticated or decision.current().show_banner:
+        return True
+    # The same page for every anonymous visitor (unless rendering it now writes to the session):
+    # the response cache in front of the app may replay the whole response to visitors who send
+    # no cookie (prospectra.response_cache).
+    request.environ[SHAREABLE] = True
+    return False
 
 
 def _key(*_args: Any, **_kwargs: Any) -> str:
@@ -77,4 +84,7 @@ def _key(*_args: Any, **_kwargs: Any) -> str:
 
 def _rendered_for_anyone(rv: Any) -> bool:
     # A form on the page would have put a CSRF token in g and a secret in this visitor's session.
-    return isinstance(rv, str) and "csrf_token" not in g and not session.modified
+    shareable = isinstance(rv, str) and "csrf_token" not in g and not session.modified
+    if not shareable:
+        request.environ.pop(SHAREABLE, None)
+    return shareable

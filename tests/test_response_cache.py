@@ -1,0 +1,106 @@
+"""Public pages replayed whole to visitors who send no cookie, and to no one else.
+
+The promise: a visitor gets exactly the response the app would have made for them. The cache
+only skips running the app when that response cannot differ: no cookie sent (no session, no
+consent choice), a public page, no audience measurement configured.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from flask import request_started
+
+from tests.helpers import cookies_set
+from tests.helpers import csrf_token
+from tests.helpers import set_cookie_headers
+from tests.test_consent import make_app
+from tests.test_consent import new_client
+
+
+@contextlib.contextmanager
+def app_runs(app):
+    """How many requests reached the Flask app inside the block."""
+    count = [0]
+
+    def started(sender, **extra):
+        count[0] += 1
+
+    request_started.connect(started, app)
+    try:
+        yield count
+    finally:
+        request_started.disconnect(started, app)
+
+
+def cookieless(app):
+    return app.test_client(use_cookies=False)
+
+
+def test_a_public_page_is_replayed_to_cookieless_visitors_without_running_the_app(app):
+    first = cookieless(app).get("/legal/cookies")
+    with app_runs(app) as runs:
+        second = cookieless(app).get("/legal/cookies")
+    assert runs[0] == 0
+    assert second.status_code == 200 and second.data == first.data
+    assert second.headers.to_wsgi_list() == first.headers.to_wsgi_list()
+    assert "Content-Security-Policy" in second.headers and cookies_set(second) == {}
+
+
+def test_a_visitor_sending_any_cookie_always_reaches_the_app(app):
+    cookieless(app).get("/")
+    visitor = app.test_client()
+    visitor.set_cookie("__Host-session", "left-over-from-yesterday", secure=True)
+    with app_runs(app) as runs:
+        response = visitor.get("/")
+    assert runs[0] == 1
+    # The app answered for this visitor: the unknown session cookie is removed.
+    assert any(h.startswith("__Host-session=;") for h in set_cookie_headers(response))
+
+
+def test_each_language_gets_its_own_response(app):
+    for _ in range(2):  # the second round is replayed
+        english = cookieless(app).get("/help/").get_data(as_text=True)
+        negotiated = cookieless(app).get("/help/", headers={"Accept-Language": "fr"})
+        explicit = cookieless(app).get("/help/?lang=fr").get_data(as_text=True)
+        assert '<html lang="en">' in english
+        assert '<html lang="fr">' in negotiated.get_data(as_text=True)
+        assert '<html lang="fr">' in explicit and 'href="/legal/cookies?lang=fr"' in explicit
+
+
+def test_forms_other_queries_and_methods_always_reach_the_app(app):
+    for path in ("/login", "/help/?ref=newsletter"):
+        cookieless(app).get(path)
+        with app_runs(app) as runs:
+            cookieless(app).get(path)
+        assert runs[0] == 1, path
+    with app_runs(app) as runs:
+        cookieless(app).head("/help/")
+    assert runs[0] == 1
+    # Each visitor of the login form gets a token and a CSRF cookie of their own.
+    one, two = cookieless(app).get("/login"), cookieless(app).get("/login")
+    assert csrf_token(one) != csrf_token(two)
+    assert "__Host-csrf" in cookies_set(one) and "__Host-csrf" in cookies_set(two)
+
+
+def test_redirects_are_not_kept(app_factory, settings):
+    settings["app"] |= {"environment": "production", "secret_key": "r" * 40}
+    settings["service"] = {"domain": "app.prospectra.example"}
+    settings["mail"] = {"encryption_key": "cHJvc3BlY3RyYSB0ZXN0czogbm90IGEgcmVhbCBrZXk="}
+    app = app_factory(settings)
+    plain_http = {"base_url": "http://app.prospectra.example"}
+    assert cookieless(app).get("/", **plain_http).status_code in (301, 302)
+    with app_runs(app) as runs:
+        cookieless(app).get("/", **plain_http)
+    assert runs[0] == 1
+
+
+@pytest.mark.parametrize("name", ["builtin", "matomo-exempt", "script"])
+def test_with_audience_measurement_every_view_reaches_the_app(tmp_path, name):
+    app = make_app(tmp_path, name)
+    new_client(app).get("/help/cookies")
+    with app_runs(app) as runs:
+        for _ in range(3):
+            app.test_client(use_cookies=False).get("/help/cookies", headers={"Sec-GPC": "1"})
+    assert runs[0] == 3
