@@ -30,6 +30,7 @@ from prospectra.accounts import create_user  # noqa: E402
 from prospectra.extensions import db  # noqa: E402
 from tests import backends  # noqa: E402
 from tests.faults import RedisServer  # noqa: E402
+from tests.helpers import MAIL_KEY  # noqa: E402 (production requires it; nothing is sealed)
 from tests.served import Gunicorn  # noqa: E402
 from tests.wire import Visitor  # noqa: E402
 
@@ -37,7 +38,6 @@ PASSWORD = "correct horse battery staple"
 LOGGED_IN_PAGES = ["/dashboard", "/account"]
 PUBLIC_PAGES = ["/", "/legal/cookies", "/help/"]
 PREFIX = "load:session:"
-MAIL_KEY = "YmVuY2htYXJrIG9ubHk6IG5vIHBhc3N3b3JkIGhlcmU="  # Fernet key, 32 bytes; nothing sealed
 
 
 class Tally:

@@ -30,6 +30,7 @@ from prospectra.accounts import create_user  # noqa: E402
 from prospectra.extensions import db  # noqa: E402
 from tests import backends  # noqa: E402
 from tests.faults import RedisServer  # noqa: E402
+from tests.helpers import MAIL_KEY  # noqa: E402 (production requires it; nothing is sealed)
 from tests.served import Gunicorn  # noqa: E402
 from tests.wire import Visitor  # noqa: E402
 
@@ -43,8 +44,6 @@ TARGETS = {  # label: (server, path, logged in?, minimum ratio to the bare page)
     "dashboard, Redis sessions + PostgreSQL data": ("redis-pg", "/dashboard", True, None),
 }
 TICKS = os.sysconf("SC_CLK_TCK")
-# Production requires a key for saved relay passwords (Fernet, 32 bytes); none is saved here.
-MAIL_KEY = "YmVuY2htYXJrIG9ubHk6IG5vIHBhc3N3b3JkIGhlcmU="
 
 
 def main() -> int:

@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from .consent import decision
 from .i18n import LANGUAGES
+from .i18n import explicit_language
 from .i18n import language
 from .response_cache import SHAREABLE
 
@@ -79,7 +80,7 @@ def _key(*_args: Any, **_kwargs: Any) -> str:
     # Everything the page's HTML depends on for an anonymous visitor without a banner: the page,
     # its language, an explicit ?lang= (kept in every link), and the measurement tags allowed.
     allowed = ",".join(p.key for p in decision.current().allowed)
-    return f"page:{request.path}:{language()}:{request.args.get('lang', '')}:{allowed}"
+    return f"page:{request.path}:{language()}:{explicit_language()}:{allowed}"
 
 
 def _rendered_for_anyone(rv: Any) -> bool:

@@ -22,7 +22,7 @@ from sqlalchemy.sql import Select
 
 
 class SqlSessionStore(SqlAlchemySessionInterface):
-    _read: Select | None = None
+    _read: Select  # the record's data and expiry, by session id
 
     @classmethod
     def adopt(cls, interface: SqlAlchemySessionInterface) -> SqlSessionStore:
@@ -32,15 +32,14 @@ class SqlSessionStore(SqlAlchemySessionInterface):
         class a second time on the same metadata.
         """
         interface.__class__ = cls
+        table = interface.sql_session_model.__table__
+        # Built once: SQLAlchemy then reuses the compiled statement from its cache.
+        interface._read = select(table.c.data, table.c.expiry).where(
+            table.c.session_id == bindparam("sid")
+        )
         return interface
 
     def _retrieve_session_data(self, store_id: str) -> dict[str, Any] | None:
-        table = self.sql_session_model.__table__
-        if self._read is None:
-            # Built once: SQLAlchemy then reuses the compiled statement from its cache.
-            self._read = select(table.c.data, table.c.expiry).where(
-                table.c.session_id == bindparam("sid")
-            )
         db_session = self.client.session
         row = db_session.execute(self._read, {"sid": store_id}).first()
         if row is None:
@@ -48,6 +47,7 @@ class SqlSessionStore(SqlAlchemySessionInterface):
         # Naive UTC, as Flask-Session writes it.
         if row.expiry is None or row.expiry <= datetime.utcnow():
             try:
+                table = self.sql_session_model.__table__
                 db_session.execute(delete(table).where(table.c.session_id == store_id))
                 db_session.commit()
             except Exception:

@@ -5,6 +5,7 @@
 - :class:`FakeProvider`: an OpenAI-compatible ``/chat/completions`` endpoint (stdlib http.server)
   whose answer a test chooses: a text, a delay, an HTTP error or a malformed body.
 - :func:`make_certificates`: a private CA and a certificate for localhost/127.0.0.1, for TLS.
+- :class:`HttpPeer`: the thread and free port behind the HTTP fakes (here and in tests/browser/).
 """
 
 from __future__ import annotations
@@ -99,7 +100,26 @@ class SmtpRelay:
         self.controller.stop()
 
 
-class FakeProvider:
+class HttpPeer:
+    """An http.server on a free 127.0.0.1 port, served by a thread for a ``with`` block."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+class FakeProvider(HttpPeer):
     """An OpenAI-compatible chat-completions endpoint; ``requests`` holds what it received.
 
     Set ``answer`` to ``("text", str)``, ``("status", int)``, ``("raw", bytes)``,
@@ -165,19 +185,8 @@ class FakeProvider:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.server.server_port}/v1"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeProvider:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
+        super().__init__(Handler)
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
 
 
 def make_certificates(folder: Path) -> tuple[Path, ssl.SSLContext]:

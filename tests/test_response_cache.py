@@ -12,6 +12,7 @@ import contextlib
 import pytest
 from flask import request_started
 
+from tests.helpers import MAIL_KEY
 from tests.helpers import cookies_set
 from tests.helpers import csrf_token
 from tests.helpers import set_cookie_headers
@@ -87,7 +88,7 @@ def test_forms_other_queries_and_methods_always_reach_the_app(app):
 def test_redirects_are_not_kept(app_factory, settings):
     settings["app"] |= {"environment": "production", "secret_key": "r" * 40}
     settings["service"] = {"domain": "app.prospectra.example"}
-    settings["mail"] = {"encryption_key": "cHJvc3BlY3RyYSB0ZXN0czogbm90IGEgcmVhbCBrZXk="}
+    settings["mail"] = {"encryption_key": MAIL_KEY}
     app = app_factory(settings)
     plain_http = {"base_url": "http://app.prospectra.example"}
     assert cookieless(app).get("/", **plain_http).status_code in (301, 302)

@@ -6,6 +6,7 @@ import pytest
 from werkzeug.wrappers import Response
 
 from prospectra.testing import assert_only_declared_cookies
+from tests.helpers import MAIL_KEY
 
 CSRF_ATTRIBUTES = "Secure; HttpOnly; Path=/; SameSite=Lax"
 
@@ -43,7 +44,9 @@ def test_assertion_accepts_declared_cookies_and_their_deletion(app):
     assert cookies["__Host-csrf"].value == "abc" and cookies["__Host-session"]["max-age"] == "0"
 
 
-TRACKING_APP = """
+TRACKING_APP = (
+    f"MAIL_KEY = {MAIL_KEY!r}\n"
+    + """
 import pytest
 from flask import make_response
 from prospectra import create_app
@@ -56,7 +59,7 @@ def app(tmp_path):
     # Production: the guard drops the cookie on its way out, so only the fixture can notice.
     app = create_app({"app": {"instance_path": str(tmp_path), "environment": "production",
                               "secret_key": "s" * 32}, "service": {"domain": "app.example.org"},
-                       "mail": {"encryption_key": "cHJvc3BlY3RyYSB0ZXN0czogbm90IGEgcmVhbCBrZXk="}})
+                       "mail": {"encryption_key": MAIL_KEY}})
 
     @app.get("/tracker")
     def tracker():
@@ -66,6 +69,7 @@ def app(tmp_path):
 
     return app
 """
+)
 
 
 @pytest.mark.undeclared_cookies  # the inner run's app sets one, seen from here too

@@ -6,9 +6,9 @@ beacon home. Every request it receives is logged, so a test can tell whether it 
 
 from __future__ import annotations
 
-import threading
 from http.server import BaseHTTPRequestHandler
-from http.server import ThreadingHTTPServer
+
+from tests.peers import HttpPeer
 
 TAG = b"""document.cookie = "_ex=EX1." + Date.now() + "; path=/; max-age=34128000; secure; samesite=lax";
 fetch(document.currentScript.src.replace("tag.js", "collect"), {mode: "no-cors"});
@@ -23,7 +23,7 @@ console.log("<b>tracker</b> loaded");
 )
 
 
-class FakeThirdParty:
+class FakeThirdParty(HttpPeer):
     def __init__(self) -> None:
         self.requests: list[str] = []
         log = self.requests
@@ -41,15 +41,5 @@ class FakeThirdParty:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://localhost:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeThirdParty:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
+        super().__init__(Handler)
+        self.origin = f"http://localhost:{self.port}"
