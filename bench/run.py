@@ -42,6 +42,9 @@ TARGETS = {  # label: (server, path, logged in?, minimum ratio to the bare page)
     "dashboard, SQLite sessions": ("embedded", "/dashboard", True, 0.4),
     "dashboard, Redis sessions": ("redis", "/dashboard", True, 0.6),
     "dashboard, Redis sessions + PostgreSQL data": ("redis-pg", "/dashboard", True, None),
+    # Never replayed (it lists the sessions): what every logged-in page costs when it is made.
+    "account page (made each time), SQLite sessions": ("embedded", "/account", True, None),
+    "account page (made each time), Redis sessions": ("redis", "/account", True, None),
 }
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -123,10 +126,12 @@ def _create_account(settings: dict) -> None:
 
 
 def _session_cookie(port: int) -> str:
+    """The Cookie header of a logged-in browser: its session and, once a form was shown, CSRF."""
     visitor = Visitor(port)
     if visitor.login(EMAIL, PASSWORD).status != 303:
         sys.exit("bench: could not log in")
-    return "__Host-session=" + visitor.cookies["__Host-session"]
+    visitor.request("GET", "/dashboard")  # the logout form: the browser now holds __Host-csrf
+    return "; ".join(f"{name}={value}" for name, value in visitor.cookies.items())
 
 
 def _plan(servers: dict[str, Gunicorn], cookies: dict[str, str]) -> list[dict]:

@@ -14,6 +14,7 @@ from . import errors
 from . import i18n
 from . import page_cache
 from . import security
+from . import session_replay
 from . import sessions
 from .analytics import setup as analytics
 from .analytics.views import bp as analytics_bp
@@ -67,6 +68,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     mail_crypto.init_app(app)
     security.init_app(app)
     page_cache.init_app(app)
+    replay_checker = session_replay.init_app(app)
 
     blueprints = (
         home_bp,
@@ -85,9 +87,14 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     cli.init_app(app)
     app.context_processor(lambda: {"service": settings["service"]})
 
-    # Outermost layers: replay public pages to cookieless visitors, trust the configured proxies,
-    # then let no undeclared cookie out.
-    app.wsgi_app = ResponseCache(app.wsgi_app, enabled=not app.extensions["prospectra.providers"])
+    # Outermost layers: replay public pages to cookieless visitors and unchanged pages to the
+    # browser that asked for them, trust the configured proxies, then let no undeclared cookie out.
+    app.wsgi_app = ResponseCache(
+        app.wsgi_app,
+        enabled=not app.extensions["prospectra.providers"],
+        session_cookie=app.config["SESSION_COOKIE_NAME"],
+        checker=replay_checker,
+    )
     proxy = settings["proxy"]
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy["x_for"], x_proto=proxy["x_proto"],
                             x_host=proxy["x_host"])  # fmt: skip

@@ -25,6 +25,7 @@ from .i18n import LANGUAGES
 from .i18n import explicit_language
 from .i18n import language
 from .response_cache import SHAREABLE
+from .session_replay import replayable
 
 SECONDS = 600
 # An upper bound, not a working size: the keys (page, language, explicit ?lang=, measurement
@@ -54,12 +55,16 @@ def signed_in() -> str:
 
 
 def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Serve ``view``'s HTML from memory when it is the same for every anonymous visitor."""
+    """Serve ``view``'s HTML from memory when it is the same for every anonymous visitor.
+
+    For a logged-in user the page is rendered, and may be replayed to the same browser
+    (:mod:`prospectra.session_replay`).
+    """
     return cache.cached(
         unless=_varies_by_visitor,
         make_cache_key=_key,
         response_filter=_rendered_for_anyone,
-    )(view)
+    )(replayable(view))
 
 
 def _varies_by_visitor(*_args: Any, **_kwargs: Any) -> bool:
