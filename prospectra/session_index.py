@@ -130,13 +130,16 @@ def list_for(user_id: int) -> list[LoginSession]:
     """Return the user's live sessions, newest first, after pruning those that have ended."""
     interface = current_app.session_interface
     rows = db.session.scalars(select(LoginSession).where(LoginSession.user_id == user_id)).all()
+    live = []
     for row in rows:
         sid = _unseal(row)
         # A record gone from the store (expired, flushed) is a session that can no longer be used.
         if sid is None or interface._retrieve_session_data(interface.key_prefix + sid) is None:
             db.session.delete(row)
-    db.session.commit()
-    live = db.session.scalars(select(LoginSession).where(LoginSession.user_id == user_id)).all()
+        else:
+            live.append(row)
+    if len(live) < len(rows):  # commit only a pruning: a commit expires every loaded object
+        db.session.commit()
     return sorted(live, key=lambda row: row.created_at, reverse=True)
 
 

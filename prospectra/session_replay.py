@@ -161,6 +161,8 @@ def init_app(app: Flask) -> Checker:
         if proof is not None:
             request.environ[REPLAYABLE] = proof
 
-    request_finished.connect(finished, app, weak=False)
-    app.extensions["prospectra.session_replay"] = checker
+    # Held weakly by the signal and strongly by the app: an app that is dropped (tests build many)
+    # takes its receiver with it.
+    request_finished.connect(finished, app)
+    app.extensions["prospectra.session_replay"] = (checker, finished)
     return checker
