@@ -21,6 +21,7 @@ server-side session before replaying it.
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ from .privacy.session_interface import STORED_AT
 # Set in the WSGI environ when the response may be replayed to the same request: its Proof.
 REPLAYABLE = "prospectra.replayable"
 _NOTED = "_prospectra_replay_proof"
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,9 @@ class Checker:
                 return self.user_row(connection, int(record["_user_id"])) == proof.user_row
         except SERVICE_ERRORS:
             return False  # the database: the app meets the same error and answers for it
+        except Exception:  # noqa: BLE001 (a cache must never be why a request fails)
+            _log.exception("replay check failed; the app answers instead")
+            return False
 
     def proof(self, response: Response) -> Proof | None:
         """The proof of this request's response, if it may be replayed (called when finished)."""

@@ -19,9 +19,12 @@ from prospectra.models import User
 from tests.helpers import PASSWORD
 from tests.helpers import AuthActions
 from tests.helpers import cookies_set
+from tests.helpers import set_cookie_headers
+from tests.helpers import stored_sessions
 from tests.test_consent import make_app
 from tests.test_consent import new_client
 from tests.test_cookies import MORNING
+from tests.test_outages import SESSION
 from tests.test_policy_versions import NOTICE
 from tests.test_response_cache import app_runs
 
@@ -74,6 +77,34 @@ def test_a_page_is_made_again_once_its_session_record_changed(app, client, auth,
         client.get("/dashboard")  # the record it was kept with is gone: made again
         client.get("/dashboard")  # and kept with the new one
     assert runs[0] == 1
+
+
+def test_an_unreadable_session_record_logs_the_visitor_out_instead_of_failing(
+    app, client, auth, make_user, caplog
+):
+    make_user()
+    auth.login()
+    warmed(client)
+    sid = client.get_cookie(SESSION).value
+    store = app.session_interface.inner
+    garbage = b"\xc1 not a session"  # undecodable by msgpack, JSON and pickle
+    if app.config["SESSION_TYPE"] == "redis":
+        store.client.set(store._get_store_id(sid), garbage)
+    else:
+        with app.app_context():
+            table = store.sql_session_model.__table__
+            db.session.execute(
+                update(table)
+                .where(table.c.session_id == store._get_store_id(sid))
+                .values(data=garbage)
+            )
+            db.session.commit()
+    response = client.get("/dashboard")  # the kept page's check fails first, then the app's read
+    assert response.status_code == 302 and response.location.startswith("/login")
+    assert any(h.startswith(f"{SESSION}=;") for h in set_cookie_headers(response))
+    assert "replay check failed" in caplog.text and "session record unreadable" in caplog.text
+    assert stored_sessions(app) == 0  # the unreadable record is gone too
+    assert client.get("/login").status_code == 200
 
 
 def test_after_logout_the_same_request_gets_the_login_page_not_the_kept_one(

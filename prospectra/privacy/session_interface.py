@@ -139,6 +139,11 @@ class SplitSessionInterface(SessionInterface):
             session = self.inner.session_class(sid=None)
             session.unavailable = True
             return session
+        except Exception:  # noqa: BLE001 (Flask-Session could not decode the record)
+            # Unreadable, so unusable: the visitor is logged out (the cookie and the record go)
+            # rather than shown an error on every page until the record expires.
+            app.logger.exception("session record unreadable: the session is ended")
+            session = self._unreadable(request.cookies.get(self.get_cookie_name(app), ""))
         sent_csrf = request.cookies.get(self.csrf_cookie)
         try:
             session.csrf = self._signer(app).loads(sent_csrf) if sent_csrf else None
@@ -160,6 +165,16 @@ class SplitSessionInterface(SessionInterface):
         )):  # fmt: skip
             session.clear()  # past a lifetime: logged out, record deleted on save
         return session
+
+    def _unreadable(self, sid: str):
+        inner = self.inner
+        try:
+            inner._delete_session(inner._get_store_id(sid))
+        except SERVICE_ERRORS:
+            pass  # it expires by itself; the cookie is removed all the same
+        return inner.session_class(
+            sid=inner._generate_sid(inner.sid_length), permanent=inner.permanent
+        )
 
     def _should_store(self, app: Flask, session) -> bool:
         stored_at = dict.get(session, STORED_AT)
