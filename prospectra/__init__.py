@@ -68,7 +68,9 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     mail_crypto.init_app(app)
     security.init_app(app)
     page_cache.init_app(app)
-    replay_checker = session_replay.init_app(app)
+    # Audience measurement counts every view: with a provider, every request reaches the app.
+    replay = not app.extensions["prospectra.providers"]
+    replay_checker = session_replay.init_app(app, enabled=replay)
 
     blueprints = (
         home_bp,
@@ -91,7 +93,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     # browser that asked for them, trust the configured proxies, then let no undeclared cookie out.
     app.wsgi_app = ResponseCache(
         app.wsgi_app,
-        enabled=not app.extensions["prospectra.providers"],
+        enabled=replay,
         session_cookie=app.config["SESSION_COOKIE_NAME"],
         checker=replay_checker,
     )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -157,9 +158,15 @@ class Checker:
         return Proof(sid=session.sid, record=record, user_row=user_row, until=until)
 
 
-def init_app(app: Flask) -> Checker:
-    """Note the proof of every replayable response once the app finished it (session saved)."""
+def init_app(app: Flask, *, enabled: bool) -> Checker:
+    """Note the proof of every replayable response once the app finished it (session saved).
+
+    The privacy notice says within how many minutes a kept page may be shown again
+    (``page_copy_minutes``; None when pages are not replayed).
+    """
     checker = Checker(app)
+    minutes = math.ceil(checker.refresh_after / 60) if enabled else None
+    app.jinja_env.globals["page_copy_minutes"] = minutes
 
     def finished(sender: Flask, response: Response, **_extra: Any) -> None:
         proof = checker.proof(response)

@@ -194,3 +194,20 @@ def test_with_audience_measurement_every_logged_in_view_reaches_the_app(
         for _ in range(3):
             client.get("/dashboard")
     assert runs[0] == 3
+
+
+def test_the_privacy_notice_says_a_viewed_page_is_shown_again_only_within_three_minutes(client):
+    # Backed by test_replays_stop_when_the_record_is_due_for_its_refresh_... (30 min idle / 10).
+    english = " ".join(client.get("/legal/privacy").get_data(as_text=True).split())
+    french = " ".join(client.get("/legal/privacy?lang=fr").get_data(as_text=True).split())
+    assert (
+        "A page you viewed while logged in may also be kept in the server's memory, so that the "
+        "same browser gets it faster within the next 3 minutes; it is never shown once your "
+        "session has ended." in english
+    )
+    assert "plus vite dans les 3 minutes qui suivent ; elle n'est plus jamais affichée" in french
+
+
+def test_with_audience_measurement_the_privacy_notice_mentions_no_kept_page(tmp_path):
+    html = new_client(make_app(tmp_path, "builtin")).get("/legal/privacy").get_data(as_text=True)
+    assert "Your session" in html and "server's memory, so that the same browser" not in html
