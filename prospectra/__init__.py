@@ -94,7 +94,6 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     app.wsgi_app = ResponseCache(
         app.wsgi_app,
         enabled=replay,
-        session_cookie=app.config["SESSION_COOKIE_NAME"],
         checker=replay_checker,
     )
     proxy = settings["proxy"]

@@ -46,7 +46,6 @@ class ResponseCache:
         wsgi_app: Callable,
         *,
         enabled: bool,
-        session_cookie: str | None = None,
         checker: Checker | None = None,
     ) -> None:
         self.wsgi_app = wsgi_app
@@ -55,7 +54,7 @@ class ResponseCache:
         # Per-browser pages, dropped when their session's refresh window ends: no replay after it.
         window = int(checker.refresh_after) + 1 if checker else SECONDS
         self.sessions = SimpleCache(threshold=MAX_SESSION_ENTRIES, default_timeout=window)
-        self.session_marker = f"{session_cookie}=" if session_cookie and checker else None
+        self.session_marker = f"{checker.cookie_name}=" if checker else None
         self.checker = checker
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:

@@ -26,8 +26,6 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
-from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -89,27 +87,24 @@ class Checker:
         self.store = interface.inner
         self.refresh_after = interface.refresh_after
         self.absolute_lifetime = interface.absolute_lifetime
-        self.redis = (
-            app.config.get("SESSION_REDIS") if app.config["SESSION_TYPE"] == "redis" else None
-        )
+        self.cookie_name = app.config["SESSION_COOKIE_NAME"]
+        self.sql = app.config["SESSION_TYPE"] != "redis"
         with app.app_context():
             self.engine: Engine = db.engine
         table = User.__table__
         self.user_read = select(table).where(table.c.id == bindparam("uid"))
 
     def record(self, connection, sid: str) -> dict | None:
+        """The session record as the app's store reads it (an expired one is the app's to delete)."""
         store_id = self.store._get_store_id(sid)
-        if self.redis is not None:
-            data = self.redis.get(store_id)
-        else:
-            row = connection.execute(self.store._read, {"sid": store_id}).first()
-            # Naive UTC, as Flask-Session writes it; an expired record is the app's to delete.
-            data = (
-                row.data
-                if row is not None and row.expiry > datetime.now(UTC).replace(tzinfo=None)
-                else None
-            )
-        return self.store.serializer.decode(bytes(data)) if data else None
+        if not self.sql:
+            return self.store._retrieve_session_data(store_id)  # Redis: no app context needed
+        row = self.store.fetch(connection, store_id)
+        return (
+            self.store.serializer.decode(bytes(row.data))
+            if row and self.store.is_live(row)
+            else None
+        )
 
     def user_row(self, connection, user_id: int) -> tuple | None:
         row = connection.execute(self.user_read, {"uid": user_id}).first()
@@ -142,13 +137,8 @@ class Checker:
     def proof(self, response: Response) -> Proof | None:
         """The proof of this request's response, if it may be replayed (called when finished)."""
         noted = g.get(_NOTED)
-        if (
-            noted is None
-            or response.status_code != 200
-            or "Set-Cookie" in response.headers
-            or session.modified
-            or session.stored
-        ):
+        # A response setting a cookie is refused by the response cache itself, in both its modes.
+        if noted is None or response.status_code != 200 or session.modified or session.stored:
             return None
         record, user_row = noted
         login_at, stored_at = record.get(LOGIN_AT), record.get(STORED_AT)

@@ -11,6 +11,7 @@ answered 503 at once, as for the Redis store (see :mod:`prospectra.privacy.sessi
 
 from __future__ import annotations
 
+from datetime import UTC
 from datetime import datetime
 from typing import Any
 
@@ -39,13 +40,21 @@ class SqlSessionStore(SqlAlchemySessionInterface):
         )
         return interface
 
+    def fetch(self, executor, store_id: str):
+        """The record's (data, expiry) row, or None; ``executor`` is a Session or a Connection."""
+        return executor.execute(self._read, {"sid": store_id}).first()
+
+    @staticmethod
+    def is_live(row) -> bool:
+        # Naive UTC, as Flask-Session writes it.
+        return row.expiry is not None and row.expiry > datetime.now(UTC).replace(tzinfo=None)
+
     def _retrieve_session_data(self, store_id: str) -> dict[str, Any] | None:
         db_session = self.client.session
-        row = db_session.execute(self._read, {"sid": store_id}).first()
+        row = self.fetch(db_session, store_id)
         if row is None:
             return None
-        # Naive UTC, as Flask-Session writes it.
-        if row.expiry is None or row.expiry <= datetime.utcnow():
+        if not self.is_live(row):
             try:
                 table = self.sql_session_model.__table__
                 db_session.execute(delete(table).where(table.c.session_id == store_id))
