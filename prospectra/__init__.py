@@ -85,6 +85,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     )
     for bp in blueprints:
         app.register_blueprint(bp)
+    analytics.check_pages(app)
     errors.init_app(app)
     cli.init_app(app)
     app.context_processor(lambda: {"service": settings["service"]})

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from limits import parse_many
 
 from .analytics import providers as analytics
+from .analytics import rules as analytics_rules
 from .mail import crypto
 from .privacy import registry
 
@@ -169,7 +170,11 @@ def _check_privacy(s: dict[str, Any]) -> None:
     except analytics.ProviderError as e:
         raise ConfigError(str(e)) from None
     _one_of(s, "consent.banner", ("auto", "on", "off"))
-    _between(s, "consent.choice_days", 1, 395)
+    if not 1 <= s["consent"]["choice_days"] <= analytics_rules.CHOICE_DAYS:
+        raise ConfigError(
+            "consent.choice_days: must be between 1 and 182 (CNIL: a choice is remembered "
+            "6 months at most)"
+        )
     _between(s, "consent.record_retention_days", 1, 3650)
     needing = [p.key for p in providers if not p.exempt]
     if needing and s["consent"]["banner"] == "off":

@@ -20,6 +20,7 @@ from flask import session
 from flask_caching import Cache
 from flask_login import current_user
 
+from .analytics import pages
 from .consent import decision
 from .i18n import LANGUAGES
 from .i18n import explicit_language
@@ -60,11 +61,13 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
     For a logged-in user the page is rendered, and may be replayed to the same browser
     (:mod:`prospectra.session_replay`).
     """
-    return cache.cached(
-        unless=_varies_by_visitor,
-        make_cache_key=_key,
-        response_filter=_rendered_for_anyone,
-    )(replayable(view))
+    return pages.public(
+        cache.cached(
+            unless=_varies_by_visitor,
+            make_cache_key=_key,
+            response_filter=_rendered_for_anyone,
+        )(replayable(view))
+    )
 
 
 def _varies_by_visitor(*_args: Any, **_kwargs: Any) -> bool:
@@ -84,7 +87,7 @@ def _varies_by_visitor(*_args: Any, **_kwargs: Any) -> bool:
 def _key(*_args: Any, **_kwargs: Any) -> str:
     # Everything the page's HTML depends on for an anonymous visitor without a banner: the page,
     # its language, an explicit ?lang= (kept in every link), and the measurement tags allowed.
-    allowed = ",".join(p.key for p in decision.current().allowed)
+    allowed = ",".join(p.key for p in decision.current().active)
     return f"page:{request.path}:{language()}:{explicit_language()}:{allowed}"
 
 

@@ -94,9 +94,9 @@ def _refuse_cross_site_writes() -> None:
 
 
 def content_security_policy() -> str:
-    """The CSP for this response: the fixed policy plus the origins of allowed providers."""
+    """The CSP for this response: the fixed policy plus the origins of the tags it carries."""
     directives = {name: [value] for name, value in CONTENT_SECURITY_POLICY.items()}
-    for provider in decision.current().allowed:
+    for provider in decision.current().active:
         for name in ("script-src", "connect-src", "img-src") if provider.origins else ():
             directives.setdefault(name, ["'self'"]).extend(provider.origins)
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())

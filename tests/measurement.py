@@ -4,17 +4,30 @@ SCRIPT = {
     "name": "Example Analytics",
     "src": "https://tags.example.net/tag.js",
     "origins": ["https://collect.example.net"],
+    "controller": "Example Analytics Ltd",
+    "category": "audience_measurement",
     "purpose": "Audience statistics by Example Analytics.",
-    "cookies": [{"name": "_ex", "retention_days": 395, "purpose": "Example visitor identifier."}],
+    "purpose_fr": "Statistiques d'audience par Example Analytics.",
+    "policy_url": "https://example.net/privacy",
+    "cookies": [
+        {
+            "name": "_ex",
+            "retention_days": 395,
+            "purpose": "Example visitor identifier.",
+            "purpose_fr": "Identifiant de visiteur d'Example.",
+        }
+    ],
 }
 MATOMO = {"url": "https://stats.example.org/", "site_id": 3}
 
 CONFIGS = {
     "none": {"analytics": {"providers": []}},
     "builtin": {"analytics": {"providers": ["builtin"]}},
-    "matomo-exempt": {"analytics": {"providers": ["matomo"], "matomo": dict(MATOMO, exempt=True)}},
+    "matomo-exempt": {
+        "analytics": {"providers": ["matomo"], "matomo": dict(MATOMO, mode="exempt")}
+    },
     "matomo-consent": {
-        "analytics": {"providers": ["matomo"], "matomo": dict(MATOMO, exempt=False)}
+        "analytics": {"providers": ["matomo"], "matomo": dict(MATOMO, mode="consent")}
     },
     "script": {"analytics": {"providers": ["script"], "script": SCRIPT}},
 }

@@ -263,7 +263,7 @@ def test_every_page_footer_links_cookie_settings(tmp_path):
     [
         ({"analytics": {"providers": ["script"], "script": CONFIGS["script"]["analytics"]["script"]}, "consent": {"banner": "off"}},
          "consent.banner: cannot be 'off' while script needs prior consent"),
-        ({"analytics": {"providers": ["matomo"], "matomo": {"url": "https://s.example.org/", "site_id": 1, "exempt": True, "cookie_days": 400}}},
+        ({"analytics": {"providers": ["matomo"], "matomo": {"url": "https://s.example.org/", "site_id": 1, "mode": "exempt", "cookie_days": 400}}},
          "analytics.matomo.cookie_days: an exempt provider's cookie may last 13 months"),
         ({"analytics": {"providers": ["matomo"], "matomo": {"url": "http://s.example.org/", "site_id": 1}}},
          "analytics.matomo.url: must be an https:// URL"),

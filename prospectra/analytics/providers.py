@@ -1,38 +1,94 @@
-"""Audience-measurement providers, built from the settings: what each is, sets and needs.
+"""Measurement and other tag providers, built from the settings: what each is, sets and needs.
 
 Each provider says whether it is exempt from consent (CNIL deliberation 2020-091, art. 5: strictly
 the publisher's own measurement, anonymous statistics, cookie lifetime at most 13 months...) and
-why, which cookies it deposits (declared into the registry) and which origins it talks to
-(admitted by the CSP only when the visitor may be measured).
+why, for which purpose (from a fixed list), which cookies it deposits and with which attributes
+(declared into the registry), which origins it talks to (admitted by the CSP only where and when
+it may run) and on which pages its tag may run. Every value that reaches a page, a header or the
+CSP is checked here; a refusal names the key (:class:`ProviderError`).
 """
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 from urllib.parse import urlsplit
 
-THIRTEEN_MONTHS_DAYS = 395
-AUDIENCE = "audience measurement"
+from . import rules
+from .rules import ProviderError
+
+__all__ = ["ProviderError", "Provider", "ProviderCookie", "build", "PURPOSES"]
+
+AUDIENCE = "audience_measurement"
+# CNIL's granularity (guidelines of 17 September 2020, art. 2): consent is asked per purpose.
+PURPOSES = {
+    AUDIENCE: ("Audience measurement", "Mesure d'audience"),
+    "advertising": ("Advertising", "Publicité"),
+    "social_media": ("Social media", "Réseaux sociaux"),
+    "personalisation": ("Personalisation", "Personnalisation"),
+}
+# Text claiming audience measurement, refused in the purpose of a provider declared for another.
+_AUDIENCE_WORDS = re.compile(r"audience|statisti|mesure d.audience|analytics", re.IGNORECASE)
 
 
-class ProviderError(ValueError):
-    """A provider's settings contradict the rules; the message names the key."""
+@dataclass(frozen=True)
+class ProviderCookie:
+    """One cookie a provider deposits, with the attributes it really has."""
+
+    name: str  # exact, or a prefix ending with "*" where the tool appends ids
+    max_age: int  # seconds
+    purpose: str
+    purpose_fr: str
+    domain: str | None = None  # None: host-only
+    path: str = "/"
+    secure: bool = True
+    same_site: str = "Lax"
+
+    @property
+    def is_pattern(self) -> bool:
+        return self.name.endswith("*")
+
+    def matches(self, name: str) -> bool:
+        return fnmatch.fnmatchcase(name, self.name)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of the CNIL exemption and whether the app enforces it or ops assert it."""
+
+    text: str
+    text_fr: str
+    enforced: bool
 
 
 @dataclass(frozen=True)
 class Provider:
     key: str
     name: str
+    controller: str  # who decides what the data is used for ("" : the publisher itself)
     exempt: bool
     why: str
+    purpose_key: str  # one of PURPOSES
     purpose: str
-    cookies: tuple[dict[str, Any], ...] = ()
+    cookies: tuple[ProviderCookie, ...] = ()
     origins: tuple[str, ...] = ()
+    pages: tuple[str, ...] = ()  # empty: the default pages (see prospectra.analytics.pages)
+    policy_url: str = ""
     template: str | None = None  # the tag, rendered only for visitors who may be measured
     settings: dict[str, Any] = field(default_factory=dict)
-    fr: dict[str, str] = field(default_factory=dict)  # purpose and why in French, where written
+    fr: dict[str, str] = field(default_factory=dict)  # purpose and why in French
+    conditions: tuple[Condition, ...] = ()
+    data_retention_months: int | None = None
+
+    @property
+    def purpose_label(self) -> str:
+        return PURPOSES[self.purpose_key][0]
+
+    def owns(self, cookie_name: str) -> bool:
+        return any(c.matches(cookie_name) for c in self.cookies)
 
 
 def build(settings: dict[str, Any]) -> list[Provider]:
@@ -42,6 +98,8 @@ def build(settings: dict[str, Any]) -> list[Provider]:
     """
     analytics = settings["analytics"]
     names = analytics["providers"]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ProviderError("analytics.providers: expected a list of provider names")
     for name in names:
         if name not in _BUILDERS:
             raise ProviderError(
@@ -49,22 +107,31 @@ def build(settings: dict[str, Any]) -> list[Provider]:
             )
     if len(set(names)) != len(names):
         raise ProviderError("analytics.providers: a provider is listed twice")
-    return [_BUILDERS[name](analytics[name]) for name in names]
+    context = rules.Context.from_settings(settings)
+    providers = [_BUILDERS[name](analytics[name], context) for name in names]
+    rules.check_together(providers)
+    return providers
 
 
-def _builtin(conf: dict[str, Any]) -> Provider:
-    if not 1 <= conf["retention_months"] <= 25:
-        raise ProviderError("analytics.builtin.retention_months: must be between 1 and 25 (CNIL)")
+def _builtin(conf: dict[str, Any], context: rules.Context) -> Provider:
+    if not 1 <= conf["retention_months"] <= rules.MEASUREMENT_DATA_MONTHS:
+        raise ProviderError(
+            "analytics.builtin.retention_months: must be between 1 and 25 (CNIL: measurement "
+            "data kept 25 months at most)"
+        )
     return Provider(
         key="builtin",
         name="Prospectra (built-in statistics)",
+        controller="",
         exempt=True,
         why=(
             "self-hosted and cookieless: the server counts page views per page and per day; no "
             "cookie, no storage, no identifier, no IP address kept, nothing sent to a third party"
         ),
+        purpose_key=AUDIENCE,
         purpose="Count how many times each page is viewed per day, to size and improve the service.",
         settings=conf,
+        data_retention_months=conf["retention_months"],
         fr={
             "purpose": (
                 "Compter combien de fois chaque page est vue par jour, pour dimensionner et "
@@ -76,107 +143,150 @@ def _builtin(conf: dict[str, Any]) -> Provider:
                 "n'est transmis à un tiers"
             ),
         },
-    )
+        conditions=(
+            Condition("no cookie, no storage, no identifier", "ni cookie, ni stockage, ni identifiant", True),
+            Condition("no IP address kept", "aucune adresse IP conservée", True),
+            Condition("nothing sent to a third party", "rien n'est transmis à un tiers", True),
+            Condition(
+                f"counts kept {conf['retention_months']} months at most (flask analytics purge)",
+                f"comptes conservés {conf['retention_months']} mois au plus (flask analytics purge)",
+                True,
+            ),
+            Condition("objection honoured (Cookie settings, Sec-GPC, DNT)",
+                      "opposition respectée (paramètres des cookies, Sec-GPC, DNT)", True),
+        ),
+    )  # fmt: skip
 
 
-LOOPBACK = ("localhost", "127.0.0.1", "::1")
-
-
-def _https_origin(key: str, url: str) -> str:
-    """Return the URL's origin; https only, but for a provider on this machine (tests, dev)."""
-    parts = urlsplit(url)
-    local_http = parts.scheme == "http" and parts.hostname in LOOPBACK
-    if not (parts.scheme == "https" or local_http) or not parts.hostname:
-        raise ProviderError(f"{key}: must be an https:// URL (http only on localhost)")
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _matomo(conf: dict[str, Any]) -> Provider:
-    origin = _https_origin("analytics.matomo.url", conf["url"])
-    if not conf["url"].endswith("/"):
-        raise ProviderError("analytics.matomo.url: must end with '/'")
+def _matomo(conf: dict[str, Any], context: rules.Context) -> Provider:
+    url = rules.base_url(context, "analytics.matomo.url", conf["url"])
+    origin = rules.origin_of(url)
     if conf["site_id"] < 1:
         raise ProviderError("analytics.matomo.site_id: must be Matomo's site id (1 or more)")
-    if not 1 <= conf["cookie_days"] <= 3650:
-        raise ProviderError("analytics.matomo.cookie_days: must be between 1 and 3650")
-    if conf["exempt"] and conf["cookie_days"] > THIRTEEN_MONTHS_DAYS:
+    if conf["mode"] not in ("exempt", "consent"):
         raise ProviderError(
-            "analytics.matomo.cookie_days: an exempt provider's cookie may last 13 months "
-            f"({THIRTEEN_MONTHS_DAYS} days) at most"
+            "analytics.matomo.mode: choose 'exempt' (the CNIL-exempt set-up: IP anonymised in "
+            "Matomo, publisher-only data) or 'consent' (a banner asks first)"
         )
+    exempt = conf["mode"] == "exempt"
+    rules.cookie_days("analytics.matomo.cookie_days", conf["cookie_days"], exempt=exempt)
+    rules.data_months("analytics.matomo.retention_months", conf["retention_months"])
     site = conf["site_id"]
-    purpose = "Measure the audience of the service for its publisher only (visits, pages, errors)."
+    host = urlsplit(url).hostname
     cookies = (
-        _cookie(f"_pk_id.{site}.*", conf["cookie_days"], "Matomo visitor identifier."),
-        _cookie(f"_pk_ses.{site}.*", 1, "Matomo visit in progress (30 minutes)."),
-    )
-    fr_purpose = "Mesurer l'audience du service pour son seul éditeur (visites, pages, erreurs)."
-    if conf["exempt"]:
+        ProviderCookie(
+            f"_pk_id.{site}.*", conf["cookie_days"] * 86400,
+            "Matomo visitor identifier (a random id and the date of the first visit).",
+            "Identifiant de visiteur Matomo (un identifiant aléatoire et la date de la première visite).",
+        ),
+        ProviderCookie(
+            f"_pk_ses.{site}.*", 30 * 60,
+            "Matomo visit in progress.", "Visite Matomo en cours.",
+        ),
+    )  # fmt: skip
+    if exempt:
+        why = (
+            "self-hosted Matomo in CNIL-exempt configuration: publisher-only statistics, IP "
+            "anonymised, cookie at most 13 months, no user id, no cross-domain linking, opt-out offered"
+        )
         fr_why = (
             "Matomo auto-hébergé en configuration exemptée (CNIL) : statistiques réservées à "
             "l'éditeur, IP anonymisée, cookie de 13 mois au plus, sans identifiant utilisateur "
             "ni suivi inter-domaines, opposition proposée"
         )
-        why = (
-            "self-hosted Matomo in CNIL-exempt configuration: publisher-only statistics, IP "
-            "anonymised, cookie at most 13 months, no user id, no cross-domain linking, opt-out offered"
-        )
     else:
-        fr_why = "Matomo non configuré pour l'exemption CNIL : consentement préalable requis"
         why = "Matomo not configured for the CNIL exemption: prior consent required"
+        fr_why = "Matomo non configuré pour l'exemption CNIL : consentement préalable requis"
+    days, months = conf["cookie_days"], conf["retention_months"]
     return Provider(
         key="matomo",
-        name=f"Matomo ({urlsplit(conf['url']).hostname})",
-        exempt=conf["exempt"],
+        name=f"Matomo ({host})",
+        controller="",
+        exempt=exempt,
         why=why,
-        purpose=purpose,
+        purpose_key=AUDIENCE,
+        purpose="Measure the audience of the service for its publisher only (visits, pages, errors).",
         cookies=cookies,
         origins=(origin,),
+        pages=rules.pages("analytics.matomo.pages", conf["pages"]),
+        policy_url=rules.policy_url(context, "analytics.matomo.policy_url", conf["policy_url"]),
         template="analytics/_matomo.html",
         settings=conf,
-        fr={"purpose": fr_purpose, "why": fr_why},
-    )
+        data_retention_months=months,
+        fr={
+            "purpose": "Mesurer l'audience du service pour son seul éditeur (visites, pages, erreurs).",
+            "why": fr_why,
+        },
+        conditions=(
+            Condition(f"visitor cookie {days} days at most, never extended by later visits",
+                      f"cookie visiteur de {days} jours au plus, jamais prolongé par les visites suivantes", True),
+            Condition("no user id, no cross-domain linking, no browser-feature detection",
+                      "ni identifiant utilisateur, ni suivi inter-domaines, ni détection des fonctions du navigateur", True),
+            Condition("tag only on the pages allowed, never on login, password or logged-in pages",
+                      "marqueur seulement sur les pages permises, jamais sur la connexion, un mot de passe ou une page connectée", True),
+            Condition("objection offered and honoured (Cookie settings, Sec-GPC, DNT)",
+                      "opposition proposée et respectée (paramètres des cookies, Sec-GPC, DNT)", True),
+            Condition("IP addresses anonymised (2 bytes) in Matomo's settings",
+                      "adresses IP anonymisées (2 octets) dans les réglages de Matomo", False),
+            Condition(f"raw data deleted after {months} months in Matomo's settings",
+                      f"données brutes supprimées après {months} mois dans les réglages de Matomo", False),
+            Condition("data used by the publisher only, not combined with other processing",
+                      "données utilisées par le seul éditeur, sans recoupement avec d'autres traitements", False),
+        ) if exempt else (),
+    )  # fmt: skip
 
 
-def _script(conf: dict[str, Any]) -> Provider:
-    for key in ("name", "src", "purpose"):
+def _script(conf: dict[str, Any], context: rules.Context) -> Provider:
+    for key in ("name", "src", "purpose", "category"):
         if not conf[key].strip():
             raise ProviderError(f"analytics.script.{key}: required for the script provider")
-    src_origin = _https_origin("analytics.script.src", conf["src"])
-    origins = [_https_origin("analytics.script.origins", o) for o in conf["origins"]]
+    if conf["category"] not in PURPOSES:
+        raise ProviderError(
+            f"analytics.script.category: must be one of {', '.join(map(repr, PURPOSES))}"
+        )
+    for key in ("purpose", "purpose_fr"):
+        if conf["category"] != AUDIENCE and _AUDIENCE_WORDS.search(conf[key]):
+            raise ProviderError(
+                f"analytics.script.{key}: speaks of audience measurement while the declared "
+                f"category is {conf['category']!r} (CNIL: each purpose is stated as it is)"
+            )
+    name = rules.text("analytics.script.name", conf["name"], 80)
+    src = rules.script_src(context, "analytics.script.src", conf["src"])
+    src_origin = rules.origin_of(src)
+    origins = [rules.origin(context, f"analytics.script.origins[{i}]", o)
+               for i, o in enumerate(conf["origins"])]  # fmt: skip
     if src_origin not in origins:
         origins.insert(0, src_origin)
-    cookies = []
-    for i, cookie in enumerate(conf["cookies"]):
-        where = f"analytics.script.cookies[{i}]"
-        if not isinstance(cookie, dict) or set(cookie) != {"name", "retention_days", "purpose"}:
-            raise ProviderError(f"{where}: needs exactly name, retention_days and purpose")
-        if not isinstance(cookie["name"], str) or not cookie["name"].strip():
-            raise ProviderError(f"{where}.name: required")
-        if type(cookie["retention_days"]) is not int or cookie["retention_days"] < 1:
-            raise ProviderError(f"{where}.retention_days: a number of days (1 or more)")
-        cookies.append(_cookie(cookie["name"], cookie["retention_days"], str(cookie["purpose"])))
+    if len(set(origins)) != len(origins):
+        raise ProviderError("analytics.script.origins: an origin is listed twice")
+    cookies = tuple(
+        rules.script_cookie(context, f"analytics.script.cookies[{i}]", cookie)
+        for i, cookie in enumerate(conf["cookies"])
+    )
     return Provider(
         key="script",
-        name=conf["name"].strip(),
+        name=name,
+        controller=rules.text("analytics.script.controller", conf["controller"], 200),
         exempt=False,
         why="third-party tag: its provider may use the data for its own purposes; prior consent required",
-        purpose=conf["purpose"].strip(),
-        cookies=tuple(cookies),
+        purpose_key=conf["category"],
+        purpose=rules.text("analytics.script.purpose", conf["purpose"], 500),
+        cookies=cookies,
         origins=tuple(origins),
+        pages=rules.pages("analytics.script.pages", conf["pages"]),
+        policy_url=rules.policy_url(context, "analytics.script.policy_url", conf["policy_url"],
+                                    required=True),
         template="analytics/_script.html",
-        settings=conf,
+        settings={**conf, "src": src},
         fr={
+            "purpose": rules.text("analytics.script.purpose_fr", conf["purpose_fr"], 500)
+            or conf["purpose"].strip(),
             "why": (
                 "marqueur tiers : son fournisseur peut utiliser les données pour ses propres "
                 "finalités ; consentement préalable requis"
-            )
-        },  # the purpose is the operator's own text, shown as written
-    )
-
-
-def _cookie(name: str, days: int, purpose: str) -> dict[str, Any]:
-    return {"name": name, "retention_days": days, "purpose": purpose}
+            ),
+        },
+    )  # fmt: skip
 
 
 _BUILDERS = {"builtin": _builtin, "matomo": _matomo, "script": _script}

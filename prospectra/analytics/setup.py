@@ -6,8 +6,11 @@ from flask import Flask
 from flask import render_template
 from markupsafe import Markup
 
+from ..config import ConfigError
 from ..consent import decision
 from . import builtin
+from . import pages
+from .providers import ProviderError
 from .providers import build
 
 
@@ -20,10 +23,18 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["analytics_tags"] = _tags
 
 
+def check_pages(app: Flask) -> None:
+    """Once the pages exist: refuse a provider ``pages`` setting that names none of them."""
+    try:
+        pages.check(app, app.extensions["prospectra.providers"])
+    except ProviderError as e:
+        raise ConfigError(str(e)) from None
+
+
 def _tags() -> Markup:
-    """The tags of the providers this visitor may be measured by; nothing otherwise."""
+    """The tags this page carries: providers the visitor allows, on pages where they may run."""
     tags = []
-    for provider in decision.current().allowed:
+    for provider in decision.current().active:
         if provider.template:
             # Rendered with autoescaping on: the template's output is already safe HTML.
             html = render_template(provider.template, provider=provider)

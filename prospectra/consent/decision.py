@@ -14,9 +14,11 @@ from flask import current_app
 from flask import g
 from flask import request
 from flask.wrappers import Response
+from flask_login import current_user
 from itsdangerous import BadData
 from itsdangerous import URLSafeSerializer
 
+from ..analytics import pages
 from ..analytics.providers import Provider
 from ..privacy import policy
 from ..privacy import registry
@@ -42,6 +44,11 @@ class ConsentState:
     choice: Choice | None
     gpc: bool
     dnt: bool
+    # A public page seen by an anonymous visitor: the only kind a tag may ever run on.
+    public_page: bool = False
+    path: str = "/"
+    # The policy version of a choice made before the policy changed (the banner says what changed).
+    previous_version: str | None = None
 
     @property
     def show_banner(self) -> bool:
@@ -60,6 +67,15 @@ class ConsentState:
     def allowed(self) -> tuple[Provider, ...]:
         return tuple(p for p in self.providers if self.allows(p))
 
+    def runs_here(self, provider: Provider) -> bool:
+        """May ``provider``'s tag run on this page, if the visitor allows it?"""
+        return self.public_page and pages.runs_on(provider, self.path)
+
+    @property
+    def active(self) -> tuple[Provider, ...]:
+        """The providers whose tag this response carries (and whose origins its CSP admits)."""
+        return tuple(p for p in self.allowed if self.runs_here(p))
+
 
 def init_app(app: Flask) -> None:
     """Expose the consent state of each request to templates as `consent`."""
@@ -71,14 +87,24 @@ def current() -> ConsentState:
     if "consent_state" not in g:
         providers = tuple(current_app.extensions["prospectra.providers"])
         settings = current_app.config["PROSPECTRA"]
+        choice, previous_version = _read_choice() if providers else (None, None)
+        view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
         g.consent_state = ConsentState(
             providers=providers,
             banner=banner_enabled(settings, list(providers)),
-            choice=_read_choice() if providers else None,
+            choice=choice,
             gpc=request.headers.get("Sec-GPC", "").strip() == "1",
             dnt=request.headers.get("DNT", "").strip() == "1",
+            public_page=bool(providers) and pages.is_public(view) and not _signed_in(),
+            path=request.path,
+            previous_version=previous_version,
         )
     return g.consent_state
+
+
+def _signed_in() -> bool:
+    # A logged-in page never carries a tag; an anonymous visitor of a public page has no session.
+    return current_user.is_authenticated
 
 
 def cookie_name() -> str:
@@ -91,24 +117,25 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt="prospectra-consent")
 
 
-def _read_choice() -> Choice | None:
-    """The stored choice, if it is genuine, made under the current policy and not expired."""
+def _read_choice() -> tuple[Choice | None, str | None]:
+    """The stored choice, if it is genuine, made under the current policy and not expired;
+    else None, with the version of a genuine choice made under an earlier policy."""
     raw = request.cookies.get(cookie_name())
     if not raw:
-        return None
+        return None, None
     try:
         data = _serializer().loads(raw)
         choice = Choice(str(data["id"]), str(data["v"]), dict(data["c"]), int(data["t"]))
     except (BadData, KeyError, TypeError, ValueError):
-        return None  # tampered or malformed: ask again
+        return None, None  # tampered or malformed: ask again
     days = current_app.config["PROSPECTRA"]["consent"]["choice_days"]
-    if choice.version != current_app.extensions["prospectra.policy_version"]:
-        return None  # the policy changed: ask again
-    if time.time() - choice.at > days * 86400:
-        return None
     if not all(isinstance(v, bool) for v in choice.choices.values()):
-        return None
-    return choice
+        return None, None
+    if time.time() - choice.at > days * 86400:
+        return None, None
+    if choice.version != current_app.extensions["prospectra.policy_version"]:
+        return None, choice.version  # the policy changed: ask again, saying what changed
+    return choice, None
 
 
 def new_choice(choices: dict[str, bool], previous: Choice | None) -> Choice:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
-
 from flask import Blueprint
 from flask import abort
 from flask import redirect
@@ -61,5 +59,5 @@ def _remove_refused_cookies(response, state, choices) -> None:
         if choices[provider.key]:
             continue
         for sent in request.cookies:
-            if any(fnmatch.fnmatchcase(sent, c["name"]) for c in provider.cookies):
+            if any(c.matches(sent) for c in provider.cookies):
                 response.delete_cookie(sent, path="/", secure=True, samesite="Lax")

@@ -33,11 +33,21 @@ def measurement(settings: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "provider": p.key,
             "name": p.name,
+            "controller": p.controller or settings["service"]["publisher"],
+            "purpose_key": p.purpose_key,
             "purpose": p.purpose,
             "exempt": p.exempt,
             "why": p.why,
-            "cookies": [c["name"] for c in p.cookies],
+            "cookies": [c.name for c in p.cookies],
             "origins": list(p.origins),
+            # Patterns of the pages the tag may run on; empty: the default (see analytics.pages).
+            "pages": list(p.pages),
+            "policy_url": p.policy_url,
+            "data_retention_months": p.data_retention_months,
+            "exemption_conditions": [
+                {"condition": c.text, "enforced": c.enforced, "fr": {"condition": c.text_fr}}
+                for c in p.conditions
+            ],
             "fr": p.fr,
         }
         for p in analytics.build(settings)

@@ -165,28 +165,56 @@ def declared(settings: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     for provider in providers:
         for cookie in provider.cookies:
-            result.append(
-                _entry(
-                    name=cookie["name"],
-                    label=f"{provider.name}: {cookie['name']}",
-                    issuer=provider.name,
-                    purpose=cookie["purpose"],
-                    retention=f"{cookie['retention_days']} days.",
-                    exemption=(
-                        f"Exempt audience measurement: {provider.why}."
-                        if provider.exempt
-                        else "None: deposited only after your consent."
-                    ),
-                    fr=None,  # the provider's texts come from the settings, as written there
-                    category=analytics.AUDIENCE,
-                    consent_required=not provider.exempt,
-                    secure=True,
-                    http_only=False,  # set by the provider's script
-                    same_site="Lax",
-                    max_age_days=cookie["retention_days"],
-                )
-            )
+            result.append(_provider_entry(provider, cookie))
     return result
+
+
+def lifetime(seconds: int, language: str = "en") -> str:
+    """A cookie lifetime as people say it: "30 minutes", "395 days"."""
+    if seconds < 86400:
+        minutes = seconds // 60
+        return f"{minutes} minutes" if language == "en" else f"{minutes} minutes"
+    days = seconds // 86400
+    unit = (
+        ("day" if days == 1 else "days") if language == "en" else ("jour" if days == 1 else "jours")
+    )
+    return f"{days} {unit}"
+
+
+def _provider_entry(provider: analytics.Provider, cookie: analytics.ProviderCookie) -> dict:
+    if provider.exempt:
+        exemption = f"Exempt audience measurement: {provider.why}."
+        exemption_fr = f"Mesure d'audience exemptée : {provider.fr.get('why', provider.why)}."
+    else:
+        exemption = "None: deposited only after your consent."
+        exemption_fr = "Aucune : déposé seulement après votre consentement."
+    purpose_en = analytics.PURPOSES[provider.purpose_key][0]
+    return {
+        "name": cookie.name,
+        "label": f"{provider.name}: {cookie.name}",
+        "issuer": provider.name,
+        "purpose": cookie.purpose,
+        "retention": lifetime(cookie.max_age) + ".",
+        "exemption": exemption,
+        "fr": {
+            "label": f"{provider.name} : {cookie.name}",
+            "purpose": cookie.purpose_fr,
+            "retention": lifetime(cookie.max_age, "fr") + ".",
+            "exemption": exemption_fr,
+        },
+        "category": purpose_en.lower(),
+        "purpose_key": provider.purpose_key,
+        "provider": provider.key,
+        "consent_required": not provider.exempt,
+        "attributes": {
+            "secure": cookie.secure,
+            "http_only": False,  # set by the provider's script
+            "same_site": cookie.same_site,
+            "path": cookie.path,
+            "domain": cookie.domain,
+            "max_age": cookie.max_age,
+        },
+    }
 
 
 def _entry(*, secure, http_only, same_site, max_age_days, **description) -> dict[str, Any]:
