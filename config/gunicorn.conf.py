@@ -1,6 +1,7 @@
 """gunicorn settings: `gunicorn -c config/gunicorn.conf.py wsgi:app` (behind a TLS proxy)."""
 
 import os
+import sys
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -12,3 +13,19 @@ graceful_timeout = 20
 forwarded_allow_ips = "127.0.0.1"
 accesslog = "-"
 errorlog = "-"
+
+
+def on_starting(server):
+    """Refuse to start, in the master, when a setting is invalid.
+
+    Without this each worker fails on import (wsgi.py exits with status 1), and gunicorn restarts
+    workers that exit with 1 forever. Here nothing is listening and no worker exists yet; an
+    exception raised in this hook is not caught by gunicorn 27, so SystemExit ends the master.
+    """
+    from prospectra.config import ConfigError
+    from prospectra.config import load_settings
+
+    try:
+        load_settings()
+    except ConfigError as error:
+        sys.exit(f"prospectra: configuration error: {error}")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 
 import pytest
+from cryptography.fernet import Fernet
 
 from prospectra import create_app
 from prospectra.config import PROJECT_ROOT
@@ -123,3 +125,23 @@ def test_starting_with_a_bad_setting_prints_one_line_and_exits(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "prospectra: configuration error: session.store: must be one of 'sqlalchemy', 'redis'"
     ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in (PROJECT_ROOT / "config").glob("*.toml") if p.name != "default.toml"),
+    ids=lambda p: p.name,
+)
+def test_every_example_config_file_loads_with_the_secrets_it_asks_for(path):
+    settings = load_settings(
+        environ={
+            "PROSPECTRA_CONFIG": str(path),
+            "PROSPECTRA_APP__SECRET_KEY": "s" * 48,
+            "PROSPECTRA_MAIL__ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        }
+    )
+    with path.open("rb") as file:
+        written = tomllib.load(file)
+    for table, values in written.items():
+        for key, value in values.items():
+            assert settings[table][key] == value, f"{table}.{key}"

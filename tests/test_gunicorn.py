@@ -6,15 +6,20 @@ data, production settings behind a simulated TLS proxy (X-Forwarded-* headers).
 
 from __future__ import annotations
 
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from prospectra.accounts import create_user
+from prospectra.config import PROJECT_ROOT
 from tests import backends
+from tests.faults import free_port
 from tests.helpers import MAIL_KEY
 from tests.helpers import PASSWORD
+from tests.served import GUNICORN
 from tests.served import Gunicorn
+from tests.served import environment
 from tests.wire import Visitor
 
 
@@ -69,3 +74,37 @@ def test_a_session_is_honoured_by_every_worker_and_survives_a_restart(
     assert visitor.cookies["__Host-session"] == sid  # no new cookie was needed
     assert visitor.logout().status == 303
     assert Visitor(server.port, cookies=dict(visitor.cookies)).get("/dashboard").status == 302
+
+
+FLASK = GUNICORN.parent / "flask"
+REFUSED = "prospectra: configuration error: consent.banner: must be one of 'auto', 'on', 'off'"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [str(GUNICORN), "-c", "config/gunicorn.conf.py", "wsgi:app"],
+        [str(FLASK), "--app", "wsgi", "privacy", "status"],
+        [str(FLASK), "--app", "wsgi", "run"],
+    ],
+    ids=["gunicorn", "flask-privacy-status", "flask-run"],
+)
+def test_an_invalid_setting_stops_the_service_with_one_line_and_no_worker(command):
+    port = str(free_port())
+    env = environment({"consent": {"banner": "sometimes"}}) | {
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "FLASK_RUN_PORT": port,
+    }
+    # Before the on_starting hook, gunicorn restarted the failing workers forever: the timeout
+    # is the bound on that loop.
+    result = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=30
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    said = [line for line in result.stderr.splitlines() if "] [INFO] Starting gunicorn" not in line]
+    assert said == [REFUSED]
+    assert "Traceback" not in output
+    assert "Booting worker" not in output
+    assert "Listening at" not in output and "Running on" not in output
