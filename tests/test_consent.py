@@ -9,7 +9,6 @@ import time_machine
 from sqlalchemy import select
 
 from prospectra import create_app
-from prospectra.config import ConfigError
 from prospectra.extensions import db
 from prospectra.models import ConsentRecord
 from tests.helpers import BufferedClient
@@ -256,33 +255,6 @@ def test_every_page_footer_links_cookie_settings(tmp_path):
     client = new_client(make_app(tmp_path, "script"))
     for path in ("/", "/login", "/legal/cookies", "/help/", "/no-such-page"):
         assert 'href="/consent?next=' in client.get(path).get_data(as_text=True)
-
-
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        ({"analytics": {"providers": ["script"], "script": CONFIGS["script"]["analytics"]["script"]}, "consent": {"banner": "off"}},
-         "consent.banner: cannot be 'off' while script needs prior consent"),
-        ({"analytics": {"providers": ["matomo"], "matomo": {"url": "https://s.example.org/", "site_id": 1, "mode": "exempt", "cookie_days": 400}}},
-         "analytics.matomo.cookie_days: an exempt provider's cookie may last 13 months"),
-        ({"analytics": {"providers": ["matomo"], "matomo": {"url": "http://s.example.org/", "site_id": 1}}},
-         "analytics.matomo.url: must be an https:// URL"),
-        ({"analytics": {"providers": ["matomo"], "matomo": {"url": "https://s.example.org/"}}},
-         "analytics.matomo.site_id: must be Matomo's site id"),
-        ({"analytics": {"providers": ["script"], "script": dict(CONFIGS["script"]["analytics"]["script"], src="")}},
-         "analytics.script.src: required"),
-        ({"analytics": {"providers": ["script"], "script": dict(CONFIGS["script"]["analytics"]["script"], cookies=[{"name": "_x"}])}},
-         "analytics.script.cookies[0]: needs exactly name, retention_days and purpose"),
-        ({"analytics": {"providers": ["hotjar"]}}, "analytics.providers: unknown provider 'hotjar'"),
-        ({"analytics": {"providers": ["builtin"], "builtin": {"retention_months": 26}}},
-         "analytics.builtin.retention_months: must be between 1 and 25"),
-        ({"consent": {"choice_days": 400}}, "consent.choice_days: must be between 1 and 395"),
-        ({"consent": {"banner": "maybe"}}, "consent.banner: must be one of"),
-    ],
-)  # fmt: skip
-def test_config_contradicting_the_rules_stops_the_app(tmp_path, overrides, message):
-    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(")):
-        create_app({"app": {"instance_path": str(tmp_path)}, **overrides}, testing=True)
 
 
 def test_privacy_policy_describes_the_choice_records_and_measurement(tmp_path):

@@ -200,7 +200,7 @@ def cookie_name(context: Context, key: str, name: str) -> str:
         )
     if stem.lower().startswith(_RESERVED_PREFIXES):
         raise ProviderError(f"{key}: __Host- and __Secure- names are reserved to the application")
-    clash = [own for own in context.own_cookies if own == name or (
+    clash = [own for own in sorted(context.own_cookies) if own == name or (
         name.endswith("*") and own.startswith(stem))]  # fmt: skip
     if clash:
         raise ProviderError(f"{key}: {name!r} would match the application's own cookie {clash[0]}")
