@@ -11,6 +11,7 @@ import copy
 import datetime
 import json
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Mapping
@@ -30,6 +31,8 @@ DEFAULT_FILE = PROJECT_ROOT / "config" / "default.toml"
 ENV_PREFIX = "PROSPECTRA_"
 FILE_VARIABLE = "PROSPECTRA_CONFIG"
 ONE_YEAR = 365 * 24 * 3600
+# A plain address: nothing that would change the meaning of the mailto: link it is shown in.
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 class ConfigError(Exception):
@@ -147,7 +150,12 @@ def _check(s: dict[str, Any]) -> None:
         raise ConfigError("cookies.relaxed: refused in production (cookies must stay Secure)")
     if production and s["service"]["domain"] in ("", "localhost"):
         raise ConfigError("service.domain: set the public domain of the service in production")
-    if "@" not in s["service"]["contact_email"].strip("@"):
+    # Both reach pages, a mailto: link and the cookie rules (a provider cookie's domain).
+    if not analytics_rules.is_host_name(s["service"]["domain"]):
+        raise ConfigError(
+            "service.domain: a host name such as app.example.org (no scheme, port or path)"
+        )
+    if not _EMAIL.fullmatch(s["service"]["contact_email"]):
         raise ConfigError("service.contact_email: not an e-mail address")
     try:
         datetime.date.fromisoformat(s["service"]["policy_date"])

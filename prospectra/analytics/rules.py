@@ -55,6 +55,11 @@ class Context:
         )
 
 
+def is_host_name(value: str) -> bool:
+    """A DNS host name (letters, digits, hyphens, dots; any case) or an IP address."""
+    return bool(_HOST.fullmatch(value.lower())) or _ip(value)
+
+
 def is_loopback(host: str) -> bool:
     host = host.lower().rstrip(".")
     if host in LOOPBACK_NAMES or host.endswith(".localhost"):
