@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -79,9 +80,14 @@ def purge_sessions(batch_size: int) -> None:
 
 
 @privacy_group.command("status")
-def privacy_status() -> None:
-    """Print the providers, whether each is exempt and why, the cookies, the version, the banner."""
-    click.echo(privacy_report.status_text(current_app.config["PROSPECTRA"]))
+@click.option("--json", "as_json", is_flag=True, help="Print the same as one JSON object.")
+def privacy_status(as_json: bool) -> None:
+    """Print the policy version, the providers as they run, the banner and why, the cookies."""
+    report = privacy_report.status(current_app._get_current_object())
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        click.echo(privacy_report.text(report))
 
 
 @privacy_group.command("purge-consents")

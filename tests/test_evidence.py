@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from prospectra.audit.evidence import BANNER_FILES
+from prospectra.privacy import report
+from tests.measurement import CONFIGS
 
 SECRET = "a-secret-key-that-must-never-leave-the-server-0123456789"
 
@@ -43,6 +45,7 @@ def test_evidence_bundle_holds_declaration_policy_banner_hashes_and_settings_but
     version = app.extensions["prospectra.policy_version"]
     assert bundle.name.startswith("evidence-") and bundle.name.endswith("-policy-" + version)
     assert manifest["policy_version"] == version and manifest["consent_banner"] is False
+    assert manifest["consent_banner_reason"] == "no provider configured"
     assert manifest["software"].startswith("prospectra ")
     assert (
         json.loads((bundle / "cookies.json").read_text())
@@ -65,21 +68,43 @@ def test_evidence_bundle_holds_declaration_policy_banner_hashes_and_settings_but
 def test_evidence_bundle_has_a_screenshot_of_the_banner_when_it_is_on(
     app_factory, settings, tmp_path
 ):
-    settings["analytics"] = {
-        "providers": ["script"],
-        "script": {
-            "name": "Example Analytics",
-            "src": "https://stats.example.org/tag.js",
-            "purpose": "Audience statistics.",
-        },
-    }
-    app = app_factory(settings)
+    app = app_factory({**settings, **CONFIGS["script"]})
     bundle = bundle_of(app.test_cli_runner(), tmp_path / "evidence")
     manifest = verify(bundle)
     assert manifest["consent_banner"] is True
+    assert manifest["consent_banner_reason"] == "script (Example Analytics) needs prior consent"
     for language in ("en", "fr"):
         png = (bundle / f"banner.{language}.png").read_bytes()
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+
+
+def test_evidence_states_each_exemption_condition_as_asserted_or_enforced_and_the_banner_reason(
+    app_factory, settings, tmp_path
+):
+    app = app_factory({**settings, **CONFIGS["matomo-exempt"]})
+    bundle = bundle_of(app.test_cli_runner(), tmp_path / "evidence")
+    manifest = verify(bundle)
+    reason = "every provider is exempt (consent.banner = 'auto')"
+    assert manifest["consent_banner"] is False and manifest["consent_banner_reason"] == reason
+    status = json.loads((bundle / "status.json").read_text())
+    assert status == report.status(app)
+    lines = (bundle / "status.txt").read_text().splitlines()
+    assert lines == report.text(status).splitlines()
+    assert f"Consent banner: off — {reason}" in lines
+    for condition in (
+        "[asserted by configuration] IP addresses anonymised (2 bytes) in Matomo's settings",
+        "[asserted by configuration] raw data deleted after 25 months in Matomo's settings",
+        "[asserted by configuration] data used by the publisher only, not combined with other "
+        "processing",
+        "[enforced by the app] visitor cookie 395 days at most, never extended by later visits",
+        "[enforced by the app] no user id, no cross-domain linking, no browser-feature detection",
+        "[enforced by the app] tag only on the pages allowed, never on login, password or "
+        "logged-in pages",
+        "[enforced by the app] objection offered and honoured (Cookie settings, Sec-GPC, DNT)",
+    ):
+        assert f"        - {condition}" in lines
+    (matomo,) = status["providers"]
+    assert [c["enforced"] for c in matomo["exemption_conditions"]] == [True] * 4 + [False] * 3
 
 
 def test_evidence_says_in_one_line_when_the_banner_needs_a_missing_chromium(

@@ -20,7 +20,7 @@ from werkzeug.serving import WSGIRequestHandler
 from werkzeug.serving import make_server
 
 from ..config import PROJECT_ROOT
-from ..privacy.report import status_text
+from ..privacy import report
 from .chromium import chromium
 
 # The banner as users meet it: its template, the page around it, the settings page behind
@@ -70,7 +70,11 @@ def write_bundle(app: Flask, folder: Path, executable: str) -> Path:
     settings = app.config["PROSPECTRA"]
     _write(bundle / "cookies.json", json.dumps(declaration, indent=2, ensure_ascii=False))
     _write(bundle / "settings.json", json.dumps(privacy_settings(settings), indent=2))
-    _write(bundle / "status.txt", status_text(settings) + "\n")
+    # What `privacy status` says: each exempt provider's conditions, asserted by configuration
+    # or enforced by the app, and the banner decision with its reason.
+    status = report.status(app)
+    _write(bundle / "status.txt", report.text(status) + "\n")
+    _write(bundle / "status.json", json.dumps(status, indent=2, ensure_ascii=False))
     client = app.test_client()
     base_url = f"https://{settings['service']['domain']}"
     for language in LANGUAGES:
@@ -94,6 +98,7 @@ def write_bundle(app: Flask, folder: Path, executable: str) -> Path:
         "policy_date": declaration["policy_date"],
         "service": declaration["service"],
         "consent_banner": declaration["consent_banner"],
+        "consent_banner_reason": status["banner"]["reason"],
         "software": f"prospectra {metadata.version('prospectra')}",
         "banner_sha256": {name: _sha256(bundle / "banner" / name) for name in BANNER_FILES},
         "files": {str(p.relative_to(bundle)): _sha256(p) for p in files},
