@@ -23,6 +23,7 @@ from .config import PROJECT_ROOT
 from .config import flask_config
 from .config import load_settings
 from .consent import decision as consent
+from .consent import withdrawal
 from .consent.views import bp as consent_bp
 from .dashboard import bp as dashboard_bp
 from .extensions import limiter
@@ -64,6 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     analytics.init_app(app)
     policy.init_app(app)
     consent.init_app(app)
+    withdrawal.init_app(app)
     versions.init_app(app)
     mail_crypto.init_app(app)
     security.init_app(app)

@@ -85,6 +85,8 @@ def cookie_problems(header: str, declared: list[dict[str, Any]]) -> list[str]:
         problems.append(f"{name}: Path is {morsel['path']!r}, declared {want['path']!r}")
     if morsel["domain"] and want["domain"] is None:
         problems.append(f"{name}: Domain={morsel['domain']}, declared host-only")
+    elif morsel["domain"] and morsel["domain"].lower().removeprefix(".") != want["domain"]:
+        problems.append(f"{name}: Domain={morsel['domain']}, declared Domain={want['domain']}")
     if not is_deletion(morsel):
         if want["max_age"] is None and (morsel["max-age"] or morsel["expires"]):
             problems.append(f"{name}: persistent, declared for the browser session")

@@ -14,6 +14,7 @@ from ..i18n import localized
 from ..privacy import policy
 from . import decision
 from . import proof
+from . import withdrawal
 from .forms import ConsentForm
 
 bp = Blueprint("consent", __name__)
@@ -49,15 +50,5 @@ def choose():
     proof.record(choice, action)
     response = redirect(local_path(form.next.data) or url_for("consent.settings"), code=303)
     decision.store_choice(response, choice)
-    _remove_refused_cookies(response, state, choices)
+    withdrawal.withdraw(response, state, choices)
     return response
-
-
-def _remove_refused_cookies(response, state, choices) -> None:
-    """Expire the cookies of refused providers that this browser sent (withdrawal)."""
-    for provider in state.providers:
-        if choices[provider.key]:
-            continue
-        for sent in request.cookies:
-            if any(c.matches(sent) for c in provider.cookies):
-                response.delete_cookie(sent, path="/", secure=True, samesite="Lax")

@@ -67,8 +67,12 @@ def problems(header: str, declared: dict[str, dict[str, Any]]) -> list[str]:
         found.append(f"SameSite is {attrs.get('samesite')!r}, declared {expected['same_site']!r}")
     if attrs.get("path") != expected["path"]:
         found.append(f"Path is {attrs.get('path')!r}, declared {expected['path']!r}")
-    if "domain" in attrs:
+    # A provider cookie declared with a domain is deleted there too (withdrawal); any other
+    # Domain, and any Domain on a host-only cookie (the app's own), is refused.
+    if "domain" in attrs and expected.get("domain") is None:
         found.append("has a Domain attribute")
+    elif "domain" in attrs and attrs["domain"].lstrip(".").lower() != expected["domain"]:
+        found.append(f"has Domain={attrs['domain']}, declared {expected['domain']}")
     if not is_deletion(attrs):
         max_age = attrs.get("max-age")
         if expected["max_age"] is None and (max_age or "expires" in attrs):
