@@ -22,6 +22,19 @@ console.log("<b>tracker</b> loaded");
 """
 )
 
+# A GA-like tag whose cookies have scopes of their own, read from its URL's query: `_ga` on the
+# `domain` given (absent: host-only), `_ga_X` under the `path` given ("/" by default). As such
+# tags do, it writes them from any page it runs on, whichever path they are scoped to.
+GA_TAG = b"""(function () {
+  var query = new URL(document.currentScript.src).searchParams;
+  var rest = "; max-age=34128000; secure; samesite=lax";
+  var domain = query.get("domain") ? "; domain=" + query.get("domain") : "";
+  document.cookie = "_ga=GA1.1." + Date.now() + "; path=/" + domain + rest;
+  document.cookie = "_ga_X=GS1.1." + Date.now() + "; path=" + (query.get("path") || "/") + rest;
+  fetch(document.currentScript.src.replace(/ga\\.js.*$/, "collect"), {mode: "no-cors"});
+}());
+"""
+
 
 class FakeThirdParty(HttpPeer):
     def __init__(self) -> None:
@@ -31,7 +44,8 @@ class FakeThirdParty(HttpPeer):
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 log.append(self.path)
-                body = {"/tag.js": TAG, "/tracker.js": TRACKER}.get(self.path.split("?")[0], b"")
+                scripts = {"/tag.js": TAG, "/tracker.js": TRACKER, "/ga.js": GA_TAG}
+                body = scripts.get(self.path.split("?")[0], b"")
                 self.send_response(200)
                 self.send_header("Content-Type", "text/javascript")
                 self.send_header("Content-Length", str(len(body)))
