@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
         explicit_language=explicit_language,
         other_languages=other_languages,
         text_of=text_of,
+        in_words=in_words,
     )
 
 
@@ -74,6 +75,19 @@ def text_of(item, field: str) -> str:
     translations = item["fr"] if isinstance(item, dict) else getattr(item, "fr", None)
     value = item[field] if isinstance(item, dict) else getattr(item, field)
     return (translations or {}).get(field, value) if language() == "fr" else value
+
+
+# Small counts are written out, as people say them.
+_NUMBERS = {
+    "en": "zero one two three four five six seven eight nine ten eleven twelve".split(),
+    "fr": "zéro un deux trois quatre cinq six sept huit neuf dix onze douze".split(),
+}
+
+
+def in_words(number: int) -> str:
+    """``number`` in words in the current language ("three", "trois"); digits above twelve."""
+    words = _NUMBERS[language()]
+    return words[number] if 0 <= number < len(words) else str(number)
 
 
 def other_languages() -> list[tuple[str, str, str]]:

@@ -124,7 +124,8 @@ def test_accept_and_refuse_are_the_same_element_with_the_same_style(tmp_path):
 
 def test_customise_page_has_every_purpose_off_by_default(tmp_path):
     html = new_client(make_app(tmp_path, "script")).get("/consent").get_data(as_text=True)
-    assert 'name="allow-script" value="yes">' in html  # not checked
+    # One switch per purpose, not checked.
+    assert 'name="allow-purpose-audience_measurement" value="yes">' in html
 
 
 def test_customised_choice_applies_per_provider(tmp_path):
@@ -136,7 +137,8 @@ def test_customised_choice_applies_per_provider(tmp_path):
     }
     app = make_app(tmp_path, "none", **settings_extra)
     client = new_client(app)
-    choose(client, "customise", **{"allow-script": "yes"})  # builtin box left unticked: objection
+    # The script's purpose ticked, the builtin's objection switch left unticked: objection.
+    choose(client, "customise", **{"allow-purpose-audience_measurement": "yes"})
     _, html, _ = page(client)
     assert "tags.example.net/tag.js" in html
     with app.app_context():

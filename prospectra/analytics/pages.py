@@ -55,6 +55,15 @@ def paths_for(app: Flask, provider: Provider) -> list[str]:
     return [path for path in public_paths(app) if runs_on(provider, path)]
 
 
+def section_4_paths(app: Flask, provider: Provider) -> list[str]:
+    """The pages section 4 names (/legal/, /help/) that ``provider``'s tag runs on: by default none."""
+    return [
+        path
+        for path in paths_for(app, provider)
+        if any(fnmatch.fnmatchcase(path, pattern) for pattern in SECTION_4)
+    ]
+
+
 def check(app: Flask, providers: list[Provider]) -> None:
     """Refuse a ``pages`` pattern that names no public page (e.g. '/login', '/account').
 

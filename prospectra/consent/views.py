@@ -43,7 +43,13 @@ def choose():
     if not form.validate_on_submit() or action not in ACTIONS:
         abort(400)
     if action == "customise":
-        choices = {p.key: request.form.get(f"allow-{p.key}") == "yes" for p in state.providers}
+        # One switch per purpose for the tools that need consent (CNIL: consent is given per
+        # purpose), one per exempt tool (an objection); kept per provider in the cookie.
+        switches = {
+            p.key: f"allow-{p.key}" if p.exempt else f"allow-purpose-{p.purpose_key}"
+            for p in state.providers
+        }
+        choices = {key: request.form.get(name) == "yes" for key, name in switches.items()}
     else:
         choices = {p.key: action == "accept_all" for p in state.providers}
     choice = decision.new_choice(choices, state.choice)

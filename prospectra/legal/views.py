@@ -1,10 +1,26 @@
-"""Legal pages: the cookie policy (rendered from the registry), its JSON form, privacy, notice."""
+"""Legal pages: the cookie policy (rendered from the registry), its JSON form, privacy, notice.
+
+What any page says about cookies and tags (these pages, the banner, Cookie settings, help, home,
+the meta descriptions) is read from one object counted from the declaration, ``cookie_facts``:
+no template writes a number of cookies or a provider's name of its own.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint
+from flask import Flask
 from flask import current_app
 from flask import jsonify
 from flask import render_template
 
+from ..analytics import pages
+from ..analytics.providers import PURPOSES
+from ..analytics.providers import Provider
 from ..i18n import localized
 from ..page_cache import public_page
 from ..privacy import policy
@@ -16,11 +32,7 @@ bp = Blueprint("legal", __name__, url_prefix="/legal")
 @public_page
 def cookies():
     """The cookie policy, its table generated from the registry."""
-    return render_template(
-        localized("legal/cookies.html"),
-        policy=policy.current(),
-        history=current_app.extensions["prospectra.policy_history"],
-    )
+    return render_template(localized("legal/cookies.html"), policy=policy.current())
 
 
 @bp.get("/cookies.json")
@@ -41,3 +53,165 @@ def privacy():
 def notice():
     """The legal notice (publisher, publication director, host)."""
     return render_template(localized("legal/notice.html"))
+
+
+@dataclass(frozen=True)
+class CookieFacts:
+    """The declaration as the texts state it: counts, tools by purpose, where their tags run."""
+
+    version: str
+    cookies: list[dict[str, Any]]  # every declared cookie, as /legal/cookies.json lists them
+    tools: list[dict[str, Any]]  # each provider as the policy describes it (see _tool)
+    history: list[
+        dict[str, Any]
+    ]  # the policy's versions, newest first, with their changes in French
+
+    @property
+    def change(self) -> dict[str, Any] | None:
+        """The history's entry for the version in force (what the banner tells a returning visitor)."""
+        return next((e for e in self.history if e["version"] == self.version), None)
+
+    @property
+    def total(self) -> int:
+        return len(self.cookies)
+
+    @property
+    def own(self) -> list[dict[str, Any]]:
+        """The cookies Prospectra sets itself (session, CSRF, and the choice with a tool)."""
+        return [c for c in self.cookies if "provider" not in c]
+
+    @property
+    def exempt_tools(self) -> list[dict[str, Any]]:
+        return [t for t in self.tools if t["exempt"]]
+
+    @property
+    def consent_tools(self) -> list[dict[str, Any]]:
+        return [t for t in self.tools if not t["exempt"]]
+
+    @property
+    def tags(self) -> list[dict[str, Any]]:
+        """The tools whose tag the pages load (from another origin); the built-in one has none."""
+        return [t for t in self.tools if t["tag"]]
+
+    @property
+    def on_section_4(self) -> list[dict[str, Any]]:
+        """The tools whose tag runs on a /legal/ or /help/ page (a widened ``pages`` setting)."""
+        return [t for t in self.tools if t["section_4"]]
+
+    @property
+    def third_parties(self) -> list[dict[str, Any]]:
+        """The tools whose data someone other than the publisher controls."""
+        return [t for t in self.tools if t["third_party"]]
+
+    @property
+    def purposes(self) -> list[str]:
+        """The purposes of the configured tools, in the fixed order of PURPOSES."""
+        used = {t["purpose_key"] for t in self.tools}
+        return [key for key in PURPOSES if key in used]
+
+    @property
+    def purpose_labels(self) -> list[dict[str, Any]]:
+        return [_label(key) for key in self.purposes]
+
+    @property
+    def consent_groups(self) -> list[dict[str, Any]]:
+        """The consent-needing tools grouped by purpose: one switch each (CNIL granularity)."""
+        return [
+            {**_label(key), "key": key, "tools": tools}
+            for key in PURPOSES
+            if (tools := [t for t in self.consent_tools if t["purpose_key"] == key])
+        ]
+
+    def cookies_of(self, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        keys = {t["provider"] for t in tools}
+        return [c for c in self.cookies if c.get("provider") in keys]
+
+    def tool(self, key: str) -> dict[str, Any]:
+        return next(t for t in self.tools if t["provider"] == key)
+
+
+_FACTS: weakref.WeakKeyDictionary[Flask, CookieFacts] = weakref.WeakKeyDictionary()
+
+
+@bp.app_context_processor
+def _cookie_facts() -> dict[str, Any]:
+    return {"cookie_facts": cookie_facts()}
+
+
+def cookie_facts() -> CookieFacts:
+    """The running app's facts, counted once (the declaration does not change while it runs)."""
+    app = current_app._get_current_object()
+    if app not in _FACTS:
+        declared = policy.current()
+        providers = {p.key: p for p in app.extensions["prospectra.providers"]}
+        history = [
+            {
+                **entry,
+                "fr": {"changes": french}
+                if (french := _changes_in_french(entry["changes"]))
+                else {},
+            }
+            for entry in app.extensions["prospectra.policy_history"]
+        ]  # fr {}: a summary shown in English
+        _FACTS[app] = CookieFacts(
+            cookies=declared["cookies"],
+            tools=[
+                _tool(app, entry, providers[entry["provider"]], declared["cookies"])
+                for entry in declared["audience_measurement"]
+            ],
+            version=declared["policy_version"],
+            history=history,
+        )
+    return _FACTS[app]
+
+
+def _label(purpose_key: str) -> dict[str, Any]:
+    english, french = PURPOSES[purpose_key]
+    return {"label": english, "fr": {"label": french}}
+
+
+def _tool(app: Flask, entry: dict, provider: Provider, cookies: list[dict]) -> dict[str, Any]:
+    english, french = PURPOSES[entry["purpose_key"]]
+    publisher = app.config["PROSPECTRA"]["service"]["publisher"]
+    tag = provider.template is not None
+    return {
+        **entry,
+        "purpose_label": english,
+        "fr": {**entry["fr"], "purpose_label": french},
+        "tag": tag,
+        # Public pages the tag runs on, and those of them section 4 names (by default none).
+        "paths": pages.paths_for(app, provider) if tag else [],
+        "section_4": pages.section_4_paths(app, provider) if tag else [],
+        "cookie_entries": [c for c in cookies if c.get("provider") == entry["provider"]],
+        # Someone other than the publisher decides what the data is used for.
+        "third_party": provider.controller not in ("", publisher),
+    }
+
+
+# The change summaries privacy/versions.py writes, in French. A wording not known here is shown
+# in English (marked lang="en") rather than guessed.
+_CHANGE_WORDS = (
+    (re.compile(r"cookie (.+) (added|removed|changed)"), "cookie {0} {1}",
+     {"added": "ajouté", "removed": "supprimé", "changed": "modifié"}),
+    (re.compile(r"audience measurement by (.+) (added|removed|changed)"), "mesure d'audience par {0} {1}",
+     {"added": "ajoutée", "removed": "supprimée", "changed": "modifiée"}),
+)  # fmt: skip
+
+
+def _changes_in_french(changes: str) -> str | None:
+    if changes == "First published version.":
+        return "Première version publiée."
+    parts = []
+    for part in changes.removesuffix(".").split("; "):
+        part = part[:1].lower() + part[1:]
+        if part == "wording of the declarations changed":
+            parts.append("formulation des déclarations modifiée")
+            continue
+        for pattern, french, verbs in _CHANGE_WORDS:
+            if match := pattern.fullmatch(part):
+                parts.append(french.format(match.group(1), verbs[match.group(2)]))
+                break
+        else:
+            return None
+    summary = " ; ".join(parts)
+    return summary[:1].upper() + summary[1:] + "."
