@@ -111,6 +111,7 @@ REFUSED = [
     ({"analytics": {"providers": ["matomo"], "matomo": dict(MATOMO, exempt=True)}}, "analytics.matomo.exempt: unknown key"),
     # Item 7: a purpose is stated as it is.
     (script(category=""), "analytics.script.category: required"),
+    (script(controller=" "), "analytics.script.controller: required"),
     (script(category="analytics"), "analytics.script.category: must be one of"),
     (script(category="advertising", purpose_fr="Ciblage"), "analytics.script.purpose: speaks of audience measurement while the declared category is 'advertising'"),
     (script(category="advertising", purpose="Ads", purpose_fr="Mesure d'audience"), "analytics.script.purpose_fr: speaks of audience measurement"),

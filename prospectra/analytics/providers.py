@@ -237,7 +237,7 @@ def _matomo(conf: dict[str, Any], context: rules.Context) -> Provider:
 
 
 def _script(conf: dict[str, Any], context: rules.Context) -> Provider:
-    for key in ("name", "src", "purpose", "category"):
+    for key in ("name", "controller", "src", "purpose", "category"):
         if not conf[key].strip():
             raise ProviderError(f"analytics.script.{key}: required for the script provider")
     if conf["category"] not in PURPOSES:
