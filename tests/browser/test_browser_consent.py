@@ -27,6 +27,9 @@ def consent_server(tmp_path_factory, third_party):
         "name": "Example Analytics",
         "src": third_party.origin + "/tag.js",
         "origins": [third_party.origin],
+        "controller": "Example Analytics Ltd",
+        "category": "audience_measurement",
+        "policy_url": third_party.origin + "/privacy",
         "purpose": "Audience statistics by Example Analytics.",
         "cookies": [
             {"name": "_ex", "retention_days": 395, "purpose": "Example visitor identifier."}
@@ -100,6 +103,24 @@ def test_accept_all_loads_the_tag_and_withdrawal_removes_its_cookie(
     page.goto(consent_server + "/legal/cookies")
     page.wait_for_timeout(500)  # time for a tag, were one rendered, to call home
     assert third_party.origin not in origins_contacted(requests[before:])
+
+
+def test_customise_asks_per_purpose_with_nothing_ticked(consent_server, third_party, context):
+    requests = record_requests(context)
+    page = context.new_page()
+    page.goto(consent_server + "/")
+    page.get_by_role("link", name="Customise").click()
+    assert page.locator(".consent-banner").count() == 0  # not above its own form
+    switch = page.get_by_role("checkbox", name="I consent to: audience measurement")
+    assert not switch.is_checked()
+    page.locator("summary", has_text="Example Analytics").click()  # the provider's detail
+    assert page.get_by_role("link", name="its privacy policy").is_visible()
+    switch.check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save my choices").click()
+    page.goto(consent_server + "/")
+    page.wait_for_function("document.cookie.includes('_ex=')")  # the tag ran
+    assert third_party.origin in origins_contacted(requests)
 
 
 def test_banner_can_be_answered_with_the_keyboard_alone(consent_server, context):
