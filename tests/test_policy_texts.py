@@ -349,6 +349,16 @@ def test_only_exempt_tools_give_an_information_banner_with_an_objection(tmp_path
     assert "Accept all" not in banner and "Refuse all" not in banner
 
 
+def test_the_information_banner_does_not_say_measurement_continues_under_do_not_track(tmp_path):
+    app, client = new_client("builtin-banner-on", tmp_path)
+    words = text(BANNER.search(client.get("/", headers={"DNT": "1"}).get_data(as_text=True))[0])
+    assert "it continues" not in words
+    assert "Do Not Track signal: we take it as an objection" in words
+    app, client = new_client("matomo-exempt-and-ads", tmp_path / "consent")
+    words = text(BANNER.search(client.get("/", headers={"DNT": "1"}).get_data(as_text=True))[0])
+    assert "it continues" not in words and "counts as an objection to it" in words
+
+
 def test_objecting_from_the_information_banner_stops_the_count(tmp_path):
     app, client = new_client("builtin-banner-on", tmp_path)
     token = csrf_token(client.get("/"))
