@@ -3,7 +3,9 @@
 The breakage sits outside the application and its cookie guard, where a misconfigured proxy or a
 hand-edited page would put it, since the guard would refuse it inside: every HTML page loads the
 measurement tag before any consent (a variant that also writes localStorage) and sets an
-undeclared cookie, the CSRF cookie loses HttpOnly, and the CSP is widened to let the tag in.
+undeclared cookie, the CSRF cookie loses HttpOnly, the app's deletions of the tag's cookie (its
+withdrawal and its sweep of cookies set without consent) are dropped, and the CSP is widened to
+let the tag in.
 Each page also links first to a download, which a browser cannot show as a page.
 """
 
@@ -36,6 +38,7 @@ class Tamper:
         cookies = [
             h.replace("; HttpOnly", "") if h.startswith("__Host-csrf=") else h
             for h in response.headers.getlist("Set-Cookie")
+            if not h.startswith("_ex=")
         ]
         response.headers.setlist("Set-Cookie", cookies)
         if response.mimetype == "text/html":

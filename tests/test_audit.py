@@ -13,6 +13,7 @@ import pytest
 from prospectra import create_app
 from prospectra.accounts import create_user
 from prospectra.audit import findings as kinds
+from prospectra.audit.records import WITHDRAW_JOURNEY
 from prospectra.extensions import db
 from tests.browser.fake_third_party import FakeThirdParty
 from tests.helpers import PASSWORD
@@ -80,6 +81,9 @@ def script_provider(origin: str, retention_days: int = 395) -> dict:
         "providers": ["script"],
         "script": {
             "name": "Example Analytics",
+            "controller": "Example Analytics Ltd",
+            "category": "audience_measurement",
+            "policy_url": "https://example.net/privacy",
             "src": origin + "/tag.js",
             "origins": [origin],
             "purpose": "Audience statistics by Example Analytics.",
@@ -136,16 +140,19 @@ def test_audit_answers_a_consent_script_banner_both_ways_and_finds_nothing(
         result = runner.invoke(args=args)
     data = json.loads(report.read_text())
     assert result.exit_code == 0, result.output
-    # The only forms it submitted: the banner twice, the login, the final logout.
+    # The only forms it submitted: the banner twice, accept then withdraw, the login, the logout.
     served = [line.split(" ") for line in (tmp_path / "access.log").read_text().splitlines()]
-    assert sorted(path for _, method, path, _ in served if method != "GET") == [
-        "/consent",
-        "/consent",
-        "/login",
-        "/logout",
-    ]
+    posted = sorted(path for _, method, path, _ in served if method != "GET")
+    assert posted == ["/consent"] * 4 + ["/login", "/logout"]
     names = [j["name"] for j in data["summary"]["journeys"]]
-    assert names == ["first visit", "refuse all", "accept all", "logged in"]
+    assert names == ["first visit", "refuse all", "accept all", WITHDRAW_JOURNEY, "logged in"]
+    withdrawn = next(j for j in data["audit"]["journeys"] if j["name"] == WITHDRAW_JOURNEY)
+    steps = [p["via"] for p in withdrawn["pages"]]
+    assert steps[:2] == ["start", "Accept all"] and steps.count("Refuse all") == 1
+    assert steps[withdrawn["withdrawn_at"] - 1 : withdrawn["withdrawn_at"] + 1] == [
+        "Cookie settings",
+        "Refuse all",
+    ]
     for name in ("first visit", "refuse all", "logged in"):
         assert tag_server.origin not in journey(data, name)["origins"]
         assert "_ex" not in journey(data, name)["cookies"]
@@ -209,6 +216,9 @@ def test_audit_of_a_broken_deployment_exits_1_and_names_each_finding_with_its_pa
     assert url + "/dashboard" in internal["pages"]
     assert "localStorage: _ex_seen" in found(data, "first visit", kinds.STORAGE)
     assert not found(data, "accept all", kinds.THIRD_PARTY)  # consented: the tag may load
+    # The tag pasted into every page goes on after "Refuse all": called, and its cookie kept.
+    assert tag_server.origin in found(data, WITHDRAW_JOURNEY, kinds.AFTER_WITHDRAWAL)
+    assert "_ex" in found(data, WITHDRAW_JOURNEY, kinds.SURVIVES_WITHDRAWAL)
     assert f"[first visit] {kinds.UNDECLARED_COOKIE}: promo" in result.output
     # The download cannot be audited as a page: said so, and the crawl went on.
     first = data["audit"]["journeys"][0]["pages"]
@@ -247,3 +257,87 @@ def test_audit_html_report_is_one_escaped_file_with_findings_cookies_and_screens
     assert len(re.findall(r'<img src="data:image/png;base64,', html)) >= 4
     assert not re.search(r'(src|href)="(https?:)?//', html)  # loads nothing from anywhere
     assert "<script" not in html.replace("&lt;script", "")
+
+
+GA_HOST = "www.app.localhost"  # Chromium resolves *.localhost to loopback (see below)
+
+
+def ga_like(origin: str, written_under: str = "/legal") -> dict:
+    """A GA-like tag declared with `_ga` on the parent domain and `_ga_*` under /legal.
+
+    The fake tag writes `_ga_X` under ``written_under``: elsewhere than declared, withdrawal
+    cannot reach it. Served as www.app.localhost: in Chromium, Domain=app.localhost is then a
+    real domain cookie (on 127.0.0.1 or localhost a Domain is kept host-only).
+    """
+    return {
+        "providers": ["script"],
+        "script": {
+            "name": "Example Analytics",
+            "controller": "Example Analytics Ltd",
+            "category": "audience_measurement",
+            "policy_url": "https://example.net/privacy",
+            "src": f"{origin}/ga.js?domain=app.localhost&path={written_under}",
+            "origins": [origin],
+            "purpose": "Audience statistics by Example Analytics.",
+            "cookies": [
+                {"name": "_ga", "retention_days": 395, "purpose": "Visitor id.",
+                 "domain": "app.localhost"},
+                {"name": "_ga_*", "retention_days": 395, "purpose": "Session.",
+                 "path": "/legal"},
+            ],
+        },
+    }  # fmt: skip
+
+
+def ga_audit(tmp_path, tag_server, written_under: str):
+    settings = {"service": {"domain": GA_HOST}, "analytics": ga_like(tag_server.origin,
+                                                                     written_under)}  # fmt: skip
+    with deployment(tmp_path, settings) as url:
+        return audit(tmp_path, url.replace("127.0.0.1", GA_HOST), *FEW, user=None)
+
+
+def test_audit_withdraws_a_tag_with_domain_and_path_scoped_cookies_and_finds_nothing(
+    tmp_path, tag_server
+):
+    result, data = ga_audit(tmp_path, tag_server, written_under="/legal")
+    assert result.exit_code == 0, result.output
+    withdrawn = next(j for j in data["audit"]["journeys"] if j["name"] == WITHDRAW_JOURNEY)
+    before = withdrawn["pages"][withdrawn["withdrawn_at"] - 1]["cookies"]
+    scopes = {(c["name"], c["domain"], c["path"]) for c in before}
+    assert {("_ga", ".app.localhost", "/"), ("_ga_X", GA_HOST, "/legal")} <= scopes
+    after = [p["url"] for p in withdrawn["pages"][withdrawn["withdrawn_at"] + 1 :]]
+    assert any("/legal/" in url for url in after)  # where the /legal cookie is swept
+    last = withdrawn["pages"][-1]["cookies"]
+    assert not [c for c in last if c["name"].startswith("_ga")]
+
+
+def test_audit_fails_when_a_tag_writes_a_cookie_where_withdrawal_cannot_reach_it(
+    tmp_path, tag_server
+):
+    result, data = ga_audit(tmp_path, tag_server, written_under="/help")
+    assert result.exit_code == 1
+    survivor = found(data, WITHDRAW_JOURNEY, kinds.SURVIVES_WITHDRAWAL)["_ga_X"]
+    assert "path /help); declared host-only, path /legal" in survivor["detail"]
+    assert found(data, "accept all", kinds.COOKIE_ATTRIBUTE)["_ga_X"]["detail"] == (
+        "Path is /help, declared /legal"
+    )
+    assert f"[{WITHDRAW_JOURNEY}] {kinds.SURVIVES_WITHDRAWAL}: _ga_X" in result.output
+
+
+def test_audit_objects_to_exempt_matomo_through_its_settings_box_and_finds_nothing(
+    tmp_path, tag_server
+):
+    matomo = {"url": tag_server.origin + "/", "site_id": 3, "mode": "exempt"}
+    settings = {"analytics": {"providers": ["matomo"], "matomo": matomo}}
+    with deployment(tmp_path, settings) as url:
+        result, data = audit(tmp_path, url, *FEW, user=None)
+    assert result.exit_code == 0, result.output
+    assert data["summary"]["consent_banner"] is False
+    first = journey(data, "first visit")
+    assert {"_pk_id.3.a1b2", "_pk_ses.3.a1b2"} <= set(first["cookies"])
+    assert "_pk_testcookie" not in first["cookies"]  # written and deleted at once: not judged
+    withdrawn = next(j for j in data["audit"]["journeys"] if j["name"] == WITHDRAW_JOURNEY)
+    steps = [p["via"] for p in withdrawn["pages"]]
+    assert "Save my choices (all unticked)" in steps  # no Refuse all: nothing needs consent
+    assert withdrawn["withdrawn_at"] == steps.index("Save my choices (all unticked)")
+    assert not [c for c in withdrawn["pages"][-1]["cookies"] if c["name"].startswith("_pk")]

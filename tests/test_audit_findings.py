@@ -8,6 +8,7 @@ from prospectra.audit import findings as kinds
 from prospectra.audit.findings import findings
 from prospectra.audit.records import ACCEPTED
 from prospectra.audit.records import NOT_ASKED
+from prospectra.audit.records import WITHDRAW_JOURNEY
 from prospectra.audit.records import AuditRecord
 from prospectra.audit.records import CookieRecord
 from prospectra.audit.records import JourneyRecord
@@ -50,10 +51,10 @@ def audit_of(*pages: PageRecord, consent: str = NOT_ASKED, banner: bool = True) 
     )
 
 
-def page(path: str = "/", cookies=(), requests=(), **fields) -> PageRecord:
+def page(path: str = "/", cookies=(), requests=(), via="link", **fields) -> PageRecord:
     cookies = list(cookies)
     return PageRecord(
-        url=SITE + path, via="link", status=200, observed_at=NOW, cookies=cookies,
+        url=SITE + path, via=via, status=200, observed_at=NOW, cookies=cookies,
         cookies_set=[c.name for c in cookies], requests=list(requests), **fields,
     )  # fmt: skip
 
@@ -133,3 +134,96 @@ def test_a_banner_declared_on_but_never_answered_is_a_finding():
     audit = audit_of(page())
     audit.journeys = audit.journeys[:1]  # only the first visit: no banner was found
     assert [f.kind for f in findings(audit)] == [kinds.BANNER_MISSING]
+
+
+GA_DECLARATION = DECLARATION | {
+    "cookies": DECLARATION["cookies"][:1] + [
+        {"name": "_ga", "provider": "script", "consent_required": True,
+         "attributes": {"secure": False, "http_only": False, "same_site": "None", "path": "/",
+                        "domain": "example.org", "max_age": 395 * DAY}},
+        {"name": "_ga_*", "provider": "script", "consent_required": True,
+         "attributes": {"secure": True, "http_only": False, "same_site": "Lax", "path": "/legal",
+                        "domain": None, "max_age": 395 * DAY}},
+    ],
+    "audience_measurement": [
+        {"provider": "script", "exempt": False, "origins": ["https://tags.example.net"]},
+    ],
+}  # fmt: skip
+GA = cookie("_ga", domain=".example.org", secure=False, http_only=False, same_site="None",
+            expires=NOW + 395 * DAY)  # fmt: skip
+GA_X = cookie("_ga_X", path="/legal", http_only=False, expires=NOW + 395 * DAY)
+TAG = RequestRecord("https://tags.example.net/ga.js", "GET", "script")
+
+
+def withdrawal(*after: PageRecord, before=()) -> AuditRecord:
+    """An "accept, then withdraw" journey: accepted, pages, "Refuse all", then ``after``."""
+    journey = JourneyRecord(WITHDRAW_JOURNEY, ACCEPTED)
+    journey.pages.extend([page("/", via="Accept all"), *before, page("/", via="Refuse all")])
+    journey.withdrawn_at = len(journey.pages) - 1
+    journey.pages.extend(after)
+    return AuditRecord(base_url=SITE + "/", started="", declaration=GA_DECLARATION,
+                       journeys=[journey])  # fmt: skip
+
+
+def test_provider_cookies_are_compared_with_their_declared_scope_and_attributes():
+    accepted = audit_of(page(cookies=[GA, GA_X]), consent=ACCEPTED)
+    accepted.declaration = GA_DECLARATION
+    assert kinds_of(accepted) == []  # not Secure, SameSite=None, a domain, a path: as declared
+    host_only = cookie("_ga", secure=False, http_only=False, same_site="None")
+    elsewhere = cookie("_ga_Y", path="/help", http_only=False)
+    departing = audit_of(page(cookies=[host_only, elsewhere]), consent=ACCEPTED)
+    departing.declaration = GA_DECLARATION
+    assert kinds_of(departing) == [
+        (kinds.COOKIE_ATTRIBUTE, "_ga", "Domain is app.example.org, declared example.org"),
+        (kinds.COOKIE_ATTRIBUTE, "_ga_Y", "Path is /help, declared /legal"),
+    ]
+
+
+def test_a_test_cookie_a_tag_deletes_at_once_is_judged_only_if_it_survives():
+    gone = page()  # set and deleted while the page loaded: never in the jar
+    assert kinds_of(audit_of(gone, consent=ACCEPTED)) == []
+    kept = page(cookies=[cookie("_pk_testcookie", secure=False)])
+    assert kinds_of(audit_of(kept, consent=ACCEPTED)) == [
+        (kinds.UNDECLARED_COOKIE, "_pk_testcookie", "not in /legal/cookies.json")
+    ]
+
+
+def test_withdrawal_that_removes_every_provider_cookie_and_call_finds_nothing():
+    before = page("/legal/cookies", cookies=[GA, GA_X], requests=[TAG])
+    csrf = cookie("__Host-csrf")
+    after = [page("/"), page("/legal/cookies", cookies=[csrf])]
+    for p in after:
+        p.cookies_set = []
+    assert kinds_of(withdrawal(*after, before=[before])) == []
+
+
+def test_a_provider_cookie_left_in_the_jar_after_withdrawal_is_a_finding():
+    last = page("/", cookies=[GA_X])
+    last.cookies_set = []  # set before the withdrawal, never deleted
+    (finding,) = findings(withdrawal(page("/legal/cookies"), last))
+    assert (finding.kind, finding.subject) == (kinds.SURVIVES_WITHDRAWAL, "_ga_X")
+    assert finding.detail == (
+        "still in the browser 2 page(s) after 'Refuse all' (domain app.example.org, path "
+        "/legal); declared host-only, path /legal"
+    )
+    assert finding.pages == [SITE + "/"]
+
+
+def test_a_provider_called_or_a_cookie_set_after_withdrawal_is_a_finding():
+    again = page("/", cookies=[GA], requests=[TAG])
+    found = kinds_of(withdrawal(page("/help/"), again))
+    assert (kinds.AFTER_WITHDRAWAL, "https://tags.example.net", TAG.url) in found
+    assert (kinds.BEFORE_CONSENT, "_ga", "needs consent; consent refused") in found
+    assert (kinds.SURVIVES_WITHDRAWAL, "_ga") in [(k, s) for k, s, _ in found]
+    assert not [k for k, _, _ in found if k == kinds.THIRD_PARTY]  # said once, as withdrawal
+
+
+def test_a_withdrawal_journey_that_cannot_reach_refuse_all_is_a_finding():
+    journey = JourneyRecord(WITHDRAW_JOURNEY, ACCEPTED, pages=[page("/", via="Accept all")])
+    journey.notes.append("no 'Refuse all' button on https://app.example.org/consent")
+    audit = AuditRecord(base_url=SITE + "/", started="", declaration=GA_DECLARATION,
+                        journeys=[journey])  # fmt: skip
+    assert kinds_of(audit) == [
+        (kinds.NO_WITHDRAWAL, "Cookie settings",
+         "no 'Refuse all' button on https://app.example.org/consent")
+    ]  # fmt: skip

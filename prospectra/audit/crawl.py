@@ -2,8 +2,10 @@
 
 Journeys: a first visit that discovers the public pages by following same-origin links; when the
 consent banner shows, the same pages after "Refuse all" and after "Accept all", each in a fresh
-context; with a user, a login through the real form, the internal pages, then the logout.
-No form is ever submitted but the login form, the banner and the final logout.
+context; with a provider that declares cookies, "accept, then withdraw": accept, the pages (and one
+under each path a provider cookie is scoped to), "Refuse all" from the footer's Cookie settings,
+the same pages again; with a user, a login through the real form, the internal pages, then the
+logout. No form is ever submitted but the login form, the consent forms and the final logout.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from urllib.parse import parse_qsl
 from urllib.parse import urldefrag
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 from . import records
 from .records import AuditRecord
@@ -31,8 +34,17 @@ LOGOUT = re.compile(r"(log|sign)[-_]?(out|off)", re.IGNORECASE)
 BANNER_ANSWERS = {records.REFUSED: "refuse_all", records.ACCEPTED: "accept_all"}
 BANNER_LABELS = {records.REFUSED: "Refuse all", records.ACCEPTED: "Accept all"}
 BANNER = ".consent-banner"  # Prospectra's banner (templates/consent/_banner.html)
+SETTINGS = "Cookie settings"  # the footer's link to the page that changes or withdraws a choice
+SETTINGS_LINK = "footer a[href*='/consent']"
+SETTINGS_FORM = "main form"  # the settings page's own form, not the banner's
+# The settings page without Accept/Refuse all (only exempt tools): every box ticked or not, saved.
+SAVE_LABELS = {
+    records.REFUSED: "Save my choices (all unticked)",
+    records.ACCEPTED: "Save my choices (all ticked)",
+}
 # Where a journey starts or changes state: what the HTML report shows of each journey.
-KEY_STEPS = {"start", "login form", "logout", *BANNER_LABELS.values()}
+KEY_STEPS = {"start", "login form", "logout", SETTINGS, *BANNER_LABELS.values(),
+             *SAVE_LABELS.values()}  # fmt: skip
 NAVIGATION_TIMEOUT_MS = 30_000
 PAGE_SCRIPT = Path(__file__).with_name("page.js")
 
@@ -224,6 +236,108 @@ def _banner_button(page: Any, consent: str) -> Any:
     return button.first if button.count() else None
 
 
+def _settings_button(page: Any, consent: str) -> Any:
+    """The Cookie settings form's answer button; its markup first, its visible label otherwise."""
+    value = BANNER_ANSWERS[consent]
+    button = page.locator(f"{SETTINGS_FORM} button[name=action][value={value}]")
+    if button.count():
+        return button.first
+    button = page.locator(SETTINGS_FORM).get_by_role("button", name=BANNER_LABELS[consent])
+    return button.first if button.count() else None
+
+
+def _settings_link(page: Any) -> Any:
+    link = page.locator(SETTINGS_LINK)
+    return link if link.count() else page.get_by_role("link", name=SETTINGS, exact=True)
+
+
+def _open_settings(tab: _Tab, home: str) -> bool:
+    """Follow the footer's Cookie settings link, as a visitor changing their mind does (from
+    ``home`` when the current page has none, e.g. a JSON document)."""
+    link = _settings_link(tab.page)
+    if not link.count():
+        tab.goto(home, "link")
+        link = _settings_link(tab.page)
+    if not link.count():
+        tab.journey.notes.append(f"no '{SETTINGS}' link on {tab.page.url}")
+        return False
+    tab.click(link.first, SETTINGS)
+    return True
+
+
+def _answer_in_settings(tab: _Tab, consent: str, home: str) -> bool:
+    """Answer with the settings page's Accept all / Refuse all; where it has none (only exempt
+    tools: nothing to consent to), tick or untick every tool's box and save."""
+    if not _open_settings(tab, home):
+        return False
+    button = _settings_button(tab.page, consent)
+    if button is not None:
+        tab.click(button, BANNER_LABELS[consent])
+        return True
+    save = tab.page.locator(f"{SETTINGS_FORM} button[name=action][value=customise]")
+    if not save.count():
+        tab.journey.notes.append(f"no '{BANNER_LABELS[consent]}' button on {tab.page.url}")
+        return False
+    boxes = tab.page.locator(f"{SETTINGS_FORM} input[type=checkbox]")
+    for i in range(boxes.count()):
+        boxes.nth(i).set_checked(consent == records.ACCEPTED)
+    tab.click(save.first, SAVE_LABELS[consent])
+    return True
+
+
+def cookie_paths(declaration: dict) -> list[str]:
+    """The paths other than / that a provider's cookies are declared under: a browser sends such
+    a cookie only to pages under its path, so only there can the site see and delete it."""
+    return sorted({
+        c["attributes"].get("path") or "/"
+        for c in declaration.get("cookies", [])
+        if c.get("provider")
+    } - {"/"})  # fmt: skip
+
+
+def _under(url: str, path: str) -> bool:
+    """Does a browser send a cookie of ``path`` to ``url`` (RFC 6265 path-match)?"""
+    request_path = urlsplit(url).path or "/"
+    return request_path == path or request_path.startswith(path.rstrip("/") + "/")
+
+
+def _withdrawal_pages(public: list[str], declaration: dict, options: Options) -> list[str]:
+    """The public pages, and one page under each path a provider cookie is declared under."""
+    pages = public[: options.max_pages]
+    for path in cookie_paths(declaration):
+        if not any(_under(url, path) for url in pages):
+            under = [url for url in public if _under(url, path)]
+            pages.append(under[0] if under else urljoin(options.base_url, path))
+    return pages
+
+
+def _accept_then_withdraw(browser, options, public: list[str], declaration: dict,
+                          progress) -> JourneyRecord:  # fmt: skip
+    """Accept all, browse, "Refuse all" from the footer's Cookie settings, browse again.
+
+    The findings (:mod:`.findings`) then require that no provider cookie survives in the jar at
+    the end and that no provider origin is contacted from the refusal on.
+    """
+    journey = JourneyRecord(name=records.WITHDRAW_JOURNEY, consent=records.ACCEPTED)
+    tab = _Tab(browser, journey, options)
+    pages = _withdrawal_pages(public, declaration, options)
+    try:
+        tab.goto(public[0], "start")
+        button = _banner_button(tab.page, records.ACCEPTED)
+        if button is not None:
+            tab.click(button, BANNER_LABELS[records.ACCEPTED])
+        elif not _answer_in_settings(tab, records.ACCEPTED, public[0]):
+            return journey
+        _revisit(tab, pages, progress)
+        if not _answer_in_settings(tab, records.REFUSED, public[0]):
+            return journey
+        journey.withdrawn_at = len(journey.pages) - 1
+        _revisit(tab, pages, progress)
+    finally:
+        tab.close()
+    return journey
+
+
 def _answered(browser, options, public: list[str], consent: str, progress) -> JourneyRecord:
     journey = JourneyRecord(name=BANNER_LABELS[consent].lower(), consent=consent)
     tab = _Tab(browser, journey, options)
@@ -292,6 +406,10 @@ def audit(browser: Any, options: Options, declaration: dict, progress: Progress)
     if home.banner:
         for consent in (records.REFUSED, records.ACCEPTED):
             result.journeys.append(_answered(browser, options, public, consent, progress))
+    if any(c.get("provider") for c in declaration.get("cookies", [])):
+        result.journeys.append(
+            _accept_then_withdraw(browser, options, public, declaration, progress)
+        )
     if options.user:
         result.journeys.append(_logged_in(browser, options, public, progress))
     result.finished = _now()
@@ -303,7 +421,8 @@ def fetch_declaration(playwright: Any, base_url: str) -> dict:
     url = urljoin(base_url, "/legal/cookies.json")
     api = playwright.request.new_context()
     try:
-        response = api.get(url, timeout=NAVIGATION_TIMEOUT_MS, max_redirects=5)
+        target, headers = _loopback(url)
+        response = api.get(target, headers=headers, timeout=NAVIGATION_TIMEOUT_MS, max_redirects=5)
         if not response.ok:
             raise AuditFailed(f"{url} answered {response.status}: not a Prospectra deployment?")
         return response.json()
@@ -311,6 +430,20 @@ def fetch_declaration(playwright: Any, base_url: str) -> dict:
         raise AuditFailed(f"{url} is not JSON: not a Prospectra deployment?") from None
     finally:
         api.dispose()
+
+
+def _loopback(url: str) -> tuple[str, dict[str, str]]:
+    """The URL and headers to fetch ``url`` with outside the browser.
+
+    A name under .localhost is the loopback address by definition (RFC 6761) and Chromium
+    resolves it so, while the system resolver Playwright's requests use may not: such a URL is
+    fetched from 127.0.0.1, its name sent in Host.
+    """
+    parts = urlsplit(url)
+    if not (parts.hostname or "").endswith(".localhost"):
+        return url, {}
+    netloc = "127.0.0.1" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc)), {"Host": parts.netloc}
 
 
 def _now() -> str:

@@ -21,6 +21,9 @@ THIRD_PARTY = "third-party request"
 STORAGE = "browser storage used"
 CSP_VIOLATION = "CSP violation"
 BANNER_MISSING = "consent banner missing"
+SURVIVES_WITHDRAWAL = "cookie survives withdrawal"
+AFTER_WITHDRAWAL = "provider contacted after withdrawal"
+NO_WITHDRAWAL = "consent cannot be withdrawn"
 EXPIRY_SLACK_SECONDS = 60  # clocks and the time between Set-Cookie and reading the jar
 
 
@@ -51,15 +54,20 @@ def findings(audit: AuditRecord) -> list[Finding]:
 
     declared = audit.declaration.get("cookies", [])
     host = audit.base_url.split("//", 1)[-1].split("/", 1)[0].split(":")[0]
+    providers = _provider_origins(audit)
     for journey in audit.journeys:
-        allowed = _allowed_origins(audit, journey)
-        for page in journey.pages:
+        for index, page in enumerate(journey.pages):
+            consent = journey.consent_at(index)
+            withdrawn = consent != journey.consent
+            allowed = _allowed_origins(audit, consent)
             for cookie in page.cookies:
                 if cookie.name in page.cookies_set:
-                    for kind, detail in _cookie_problems(cookie, declared, host, journey, page):
+                    for kind, detail in _cookie_problems(cookie, declared, host, consent, page):
                         add(journey, page, kind, cookie.name, detail)
             for request in page.requests:
-                if request.origin not in allowed:
+                if withdrawn and request.origin in providers:
+                    add(journey, page, AFTER_WITHDRAWAL, request.origin, request.url)
+                elif request.origin not in allowed:
                     where = (
                         "on load of an internal page" if journey.logged_in else "on a public page"
                     )
@@ -70,6 +78,9 @@ def findings(audit: AuditRecord) -> list[Finding]:
             for message in page.console:
                 if "Content Security Policy" in message["text"]:
                     add(journey, page, CSP_VIOLATION, "console", message["text"][:300])
+        if journey.name == records.WITHDRAW_JOURNEY and journey.pages:
+            for kind, subject, detail in _withdrawal_problems(journey, declared):
+                add(journey, journey.pages[-1], kind, subject, detail)
     result = list(found.values())
     if audit.declaration.get("consent_banner") and audit.journeys:
         if not any(j.consent != records.NOT_ASKED for j in audit.journeys):
@@ -86,13 +97,44 @@ def findings(audit: AuditRecord) -> list[Finding]:
     return result
 
 
-def _allowed_origins(audit: AuditRecord, journey: JourneyRecord) -> set[str]:
+def _allowed_origins(audit: AuditRecord, consent: str) -> set[str]:
     """The site itself, exempt providers' origins, and all providers' once the visitor accepted."""
     allowed = {audit.origin}
     for tool in audit.declaration.get("audience_measurement", []):
-        if tool.get("exempt") or journey.consent == records.ACCEPTED:
+        if tool.get("exempt") or consent == records.ACCEPTED:
             allowed.update(tool.get("origins", []))
     return allowed
+
+
+def _provider_origins(audit: AuditRecord) -> set[str]:
+    return {o for tool in audit.declaration.get("audience_measurement", []) for o in tool.get(
+        "origins", [])}  # fmt: skip
+
+
+def _withdrawal_problems(
+    journey: JourneyRecord, declared: list[dict[str, Any]]
+) -> list[tuple[str, str, str]]:
+    """After "Refuse all" and the pages seen again, the jar holds no cookie of any provider."""
+    if journey.withdrawn_at is None:
+        why = "; ".join(journey.notes) or "the journey did not reach 'Refuse all'"
+        return [(NO_WITHDRAWAL, "Cookie settings", why)]
+    seen = len(journey.pages) - 1 - journey.withdrawn_at
+    problems = []
+    for cookie in journey.pages[-1].cookies:
+        entry = _declared_entry(cookie.name, [c for c in declared if c.get("provider")])
+        if entry is not None:
+            problems.append((
+                SURVIVES_WITHDRAWAL, cookie.name,
+                f"still in the browser {seen} page(s) after 'Refuse all' (domain {cookie.domain}, "
+                f"path {cookie.path}); declared {_scope(entry['attributes'])}",
+            ))  # fmt: skip
+    return problems
+
+
+def _scope(attributes: dict[str, Any]) -> str:
+    domain = attributes.get("domain")
+    where = f"domain {domain}" if domain else "host-only"
+    return f"{where}, path {attributes.get('path') or '/'}"
 
 
 def _declared_entry(name: str, declared: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -106,7 +148,7 @@ def _cookie_problems(
     cookie: CookieRecord,
     declared: list[dict[str, Any]],
     host: str,
-    journey: JourneyRecord,
+    consent: str,
     page: PageRecord,
 ) -> list[tuple[str, str]]:
     if cookie.domain.lstrip(".") != host and not host.endswith("." + cookie.domain.lstrip(".")):
@@ -126,8 +168,13 @@ def _cookie_problems(
         )
     if cookie.path != expected["path"]:
         problems.append((COOKIE_ATTRIBUTE, f"Path is {cookie.path}, declared {expected['path']}"))
-    if expected["domain"] is None and cookie.domain.startswith("."):
+    # As declared: host-only (a browser keeps a Domain equal to an IP address or a single label
+    # such as localhost as host-only), or on the declared domain, which a browser shows dotted.
+    domain = expected.get("domain")
+    if domain is None and cookie.domain.startswith("."):
         problems.append((COOKIE_ATTRIBUTE, f"has Domain={cookie.domain}, declared host-only"))
+    elif domain is not None and cookie.domain.lstrip(".") != domain:
+        problems.append((COOKIE_ATTRIBUTE, f"Domain is {cookie.domain}, declared {domain}"))
     if cookie.expires is not None:
         lifetime = cookie.expires - page.observed_at
         if expected["max_age"] is None:
@@ -138,8 +185,8 @@ def _cookie_problems(
             problems.append(
                 (COOKIE_EXPIRY, f"kept {_days(lifetime)}, declared {_days(expected['max_age'])}")
             )
-    if entry.get("consent_required") and journey.consent != records.ACCEPTED:
-        problems.append((BEFORE_CONSENT, f"needs consent; consent {journey.consent}"))
+    if entry.get("consent_required") and consent != records.ACCEPTED:
+        problems.append((BEFORE_CONSENT, f"needs consent; consent {consent}"))
     return problems
 
 

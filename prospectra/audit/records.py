@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 NOT_ASKED = "not given"
 REFUSED = "refused"
 ACCEPTED = "accepted"
+# The journey that accepts, then withdraws its consent from the footer's Cookie settings.
+WITHDRAW_JOURNEY = "accept, then withdraw"
 
 
 @dataclass
@@ -86,6 +88,15 @@ class JourneyRecord:
     logged_in: bool = False
     pages: list[PageRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The page reached by "Refuse all" when the journey withdraws its consent: from that page
+    # on, consent is refused, and nothing of a provider may remain or be contacted.
+    withdrawn_at: int | None = None
+
+    def consent_at(self, index: int) -> str:
+        """The consent state in force on the page at ``index``."""
+        if self.withdrawn_at is not None and index >= self.withdrawn_at:
+            return REFUSED
+        return self.consent
 
 
 @dataclass

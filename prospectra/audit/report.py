@@ -22,6 +22,8 @@ def summary(audit: AuditRecord, found: list[Finding]) -> dict[str, Any]:
             {
                 "name": journey.name,
                 "consent": journey.consent,
+                # The page (0-based) where consent was withdrawn, for "accept, then withdraw".
+                "withdrawn_at": journey.withdrawn_at,
                 "logged_in": journey.logged_in,
                 "pages": len(journey.pages),
                 "cookies": sorted({c.name for p in journey.pages for c in p.cookies}),
@@ -78,7 +80,9 @@ def text(audit: AuditRecord, found: list[Finding]) -> str:
     tables = cookie_rows(audit)
     for journey in s["journeys"]:
         lines.append(
-            f"{journey['name']} (consent {journey['consent']}): {journey['pages']} page(s), "
+            f"{journey['name']} (consent {journey['consent']}"
+            f"{'' if journey['withdrawn_at'] is None else ', then withdrawn'}): "
+            f"{journey['pages']} page(s), "
             f"{journey['requests']} request(s) to {', '.join(journey['origins']) or 'nowhere'}"
         )
         for row in tables[journey["name"]]:

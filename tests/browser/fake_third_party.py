@@ -35,6 +35,20 @@ GA_TAG = b"""(function () {
 }());
 """
 
+# A Matomo-like tracker, as the app's matomo-init.js loads it: the visitor and visit cookies for
+# the site id it was given, and, as Matomo does, a test cookie written and deleted at once.
+MATOMO = b"""(function () {
+  var site = (window._paq || []).filter(function (c) { return c[0] === "setSiteId"; })[0][1];
+  var rest = "; path=/; secure; samesite=lax";
+  document.cookie = "_pk_testcookie=1" + rest;
+  document.cookie = "_pk_testcookie=; max-age=0" + rest;
+  document.cookie = "_pk_id." + site + ".a1b2=f00." + Math.floor(Date.now() / 1000) +
+    "; max-age=34128000" + rest;
+  document.cookie = "_pk_ses." + site + ".a1b2=1; max-age=1800" + rest;
+  fetch(document.currentScript.src.replace("matomo.js", "matomo.php"), {mode: "no-cors"});
+}());
+"""
+
 
 class FakeThirdParty(HttpPeer):
     def __init__(self) -> None:
@@ -44,7 +58,8 @@ class FakeThirdParty(HttpPeer):
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 log.append(self.path)
-                scripts = {"/tag.js": TAG, "/tracker.js": TRACKER, "/ga.js": GA_TAG}
+                scripts = {"/tag.js": TAG, "/tracker.js": TRACKER, "/ga.js": GA_TAG,
+                           "/matomo.js": MATOMO}  # fmt: skip
                 body = scripts.get(self.path.split("?")[0], b"")
                 self.send_response(200)
                 self.send_header("Content-Type", "text/javascript")
