@@ -36,12 +36,13 @@ GA_TAG = b"""(function () {
 """
 
 # A Matomo-like tracker, as the app's matomo-init.js loads it: the visitor and visit cookies for
-# the site id it was given, and, as Matomo does, a test cookie written and deleted at once.
+# the site id it was given, and, as Matomo does, a test cookie written (without Secure) and
+# deleted at once.
 MATOMO = b"""(function () {
   var site = (window._paq || []).filter(function (c) { return c[0] === "setSiteId"; })[0][1];
   var rest = "; path=/; secure; samesite=lax";
-  document.cookie = "_pk_testcookie=1" + rest;
-  document.cookie = "_pk_testcookie=; max-age=0" + rest;
+  document.cookie = "_pk_testcookie_domain=testvalue; path=/";
+  document.cookie = "_pk_testcookie_domain=; max-age=0; path=/";
   document.cookie = "_pk_id." + site + ".a1b2=f00." + Math.floor(Date.now() / 1000) +
     "; max-age=34128000" + rest;
   document.cookie = "_pk_ses." + site + ".a1b2=1; max-age=1800" + rest;
