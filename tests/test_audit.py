@@ -341,3 +341,23 @@ def test_audit_objects_to_exempt_matomo_through_its_settings_box_and_finds_nothi
     assert "Save my choices (all unticked)" in steps  # no Refuse all: nothing needs consent
     assert withdrawn["withdrawn_at"] == steps.index("Save my choices (all unticked)")
     assert not [c for c in withdrawn["pages"][-1]["cookies"] if c["name"].startswith("_pk")]
+
+
+def test_audit_of_exempt_matomo_beside_a_consent_tag_on_another_origin_finds_nothing(
+    tmp_path, tag_server
+):
+    with FakeThirdParty() as stats:  # another port: another origin
+        matomo = {"url": stats.origin + "/", "site_id": 3, "mode": "exempt"}
+        analytics = script_provider(tag_server.origin)
+        analytics["providers"] = ["matomo", "script"]
+        analytics["matomo"] = matomo
+        with deployment(tmp_path, {"analytics": analytics}) as url:
+            result, data = audit(tmp_path, url, *FEW, user=None)
+    assert result.exit_code == 0, result.output
+    assert data["summary"]["consent_banner"] is True
+    first = journey(data, "first visit")
+    assert {"_pk_id.3.a1b2", "_pk_ses.3.a1b2"} <= set(first["cookies"])  # exempt: no banner needed
+    assert "_ex" not in first["cookies"] and tag_server.origin not in first["origins"]
+    withdrawn = next(j for j in data["audit"]["journeys"] if j["name"] == WITHDRAW_JOURNEY)
+    last = {c["name"] for c in withdrawn["pages"][-1]["cookies"]}
+    assert "_ex" not in last and not [n for n in last if n.startswith("_pk")]
