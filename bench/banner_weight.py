@@ -18,6 +18,9 @@ from prospectra import create_app  # noqa: E402
 
 SCRIPT = {
     "name": "Example Analytics",
+    "controller": "Example Analytics Ltd",
+    "category": "audience_measurement",
+    "policy_url": "https://example.net/privacy",
     "src": "https://tags.example.net/tag.js",
     "origins": [],
     "purpose": "Audience statistics.",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from prospectra import create_app
+from prospectra.legal.views import _changes_in_french
+from prospectra.privacy import versions
 from tests.helpers import AuthActions
 from tests.helpers import BufferedClient
 from tests.helpers import cookies_set
@@ -73,3 +75,19 @@ def test_new_account_gets_no_notice_about_older_changes(tmp_path, make_user_in):
 def test_anonymous_visitors_get_no_notice(tmp_path):
     build(tmp_path)
     assert NOTICE not in client_of(build(tmp_path, ["builtin"])).get("/").get_data(as_text=True)
+
+
+def test_a_change_names_the_tool_by_its_purpose_in_both_languages():
+    before = {"cookies": [], "audience_measurement": []}
+    after = {
+        "cookies": [],
+        "audience_measurement": [
+            {"provider": "script", "name": "AdTag", "purpose_key": "advertising"}
+        ],
+    }
+    changes = versions.describe_changes(before, after)
+    assert changes == "Advertising by AdTag added."
+    assert _changes_in_french(changes) == "Outil de publicité AdTag ajouté."
+    assert _changes_in_french("Audience measurement by X removed.") == (
+        "Mesure d'audience par X supprimée."
+    )

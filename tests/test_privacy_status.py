@@ -75,7 +75,8 @@ def test_status_marks_each_exemption_condition_of_matomo_asserted_or_enforced(st
     assert block(output, "  - matomo: ") == [
         "  - matomo: Matomo (stats.example.org): exempt from consent",
         "      why: self-hosted Matomo in CNIL-exempt configuration: publisher-only statistics, IP "
-        "anonymised, cookie at most 13 months, no user id, no cross-domain linking, opt-out offered",
+        "addresses anonymised in Matomo's settings, cookie at most 13 months, no user id, no "
+        "cross-domain linking, opt-out offered",
         "      controller: Prospectra (the publisher)",
         "      purpose: Audience measurement (audience_measurement): Measure the audience of the "
         "service for its publisher only (visits, pages, errors).",

@@ -187,12 +187,13 @@ def _matomo(conf: dict[str, Any], context: rules.Context) -> Provider:
     if exempt:
         why = (
             "self-hosted Matomo in CNIL-exempt configuration: publisher-only statistics, IP "
-            "anonymised, cookie at most 13 months, no user id, no cross-domain linking, opt-out offered"
+            "addresses anonymised in Matomo's settings, cookie at most 13 months, no user id, no "
+            "cross-domain linking, opt-out offered"
         )
         fr_why = (
             "Matomo auto-hébergé en configuration exemptée (CNIL) : statistiques réservées à "
-            "l'éditeur, IP anonymisée, cookie de 13 mois au plus, sans identifiant utilisateur "
-            "ni suivi inter-domaines, opposition proposée"
+            "l'éditeur, adresses IP anonymisées dans les réglages de Matomo, cookie de 13 mois au "
+            "plus, sans identifiant utilisateur ni suivi inter-domaines, opposition proposée"
         )
     else:
         why = "Matomo not configured for the CNIL exemption: prior consent required"

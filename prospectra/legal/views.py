@@ -190,11 +190,16 @@ def _tool(app: Flask, entry: dict, provider: Provider, cookies: list[dict]) -> d
 
 # The change summaries privacy/versions.py writes, in French. A wording not known here is shown
 # in English (marked lang="en") rather than guessed.
+_VERBS = {"added": "ajouté", "removed": "supprimé", "changed": "modifié"}
 _CHANGE_WORDS = (
-    (re.compile(r"cookie (.+) (added|removed|changed)"), "cookie {0} {1}",
-     {"added": "ajouté", "removed": "supprimé", "changed": "modifié"}),
+    (re.compile(r"cookie (.+) (added|removed|changed)"), "cookie {0} {1}", _VERBS),
     (re.compile(r"audience measurement by (.+) (added|removed|changed)"), "mesure d'audience par {0} {1}",
      {"added": "ajoutée", "removed": "supprimée", "changed": "modifiée"}),
+    *(
+        (re.compile(re.escape(english.lower()) + r" by (.+) (added|removed|changed)"),
+         "outil de " + french.lower() + " {0} {1}", _VERBS)
+        for english, french in PURPOSES.values()
+    ),
 )  # fmt: skip
 
 

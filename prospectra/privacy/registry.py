@@ -97,8 +97,9 @@ CONSENT_COOKIE = Cookie(
     key=CONSENT,
     label="Cookie choice",
     purpose=(
-        "Remember your choice about audience measurement (acceptance, refusal or objection), so "
-        "that you are not asked again on every page. Set only when you make a choice."
+        "Remember your choice about the optional tools this policy describes (acceptance, "
+        "refusal or objection), so that you are not asked again on every page. Set only when "
+        "you make a choice."
     ),
     retention="{choice_days} days, then you are asked again.",
     exemption=(
@@ -108,9 +109,9 @@ CONSENT_COOKIE = Cookie(
     fr={
         "label": "Cookie de choix",
         "purpose": (
-            "Mémoriser votre choix concernant la mesure d'audience (acceptation, refus ou "
-            "opposition), pour ne pas vous le redemander à chaque page. Déposé seulement quand "
-            "vous faites un choix."
+            "Mémoriser votre choix concernant les outils facultatifs que décrit cette "
+            "politique (acceptation, refus ou opposition), pour ne pas vous le redemander à "
+            "chaque page. Déposé seulement quand vous faites un choix."
         ),
         "retention": "{choice_days} jours, puis la question vous est reposée.",
         "exemption": (

@@ -14,6 +14,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..analytics.providers import AUDIENCE
+from ..analytics.providers import PURPOSES
 from ..extensions import db
 from ..models import PolicyVersion
 
@@ -62,23 +64,21 @@ def describe_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> st
     parts = [f"cookie {n} added" for n in new if n not in old]
     parts += [f"cookie {n} removed" for n in old if n not in new]
     parts += [f"cookie {n} changed" for n in new if n in old and new[n] != old[n]]
+    parts += [f"{_what(new_tools[k])} added" for k in new_tools if k not in old_tools]
+    parts += [f"{_what(old_tools[k])} removed" for k in old_tools if k not in new_tools]
     parts += [
-        f"audience measurement by {new_tools[k]['name']} added"
-        for k in new_tools
-        if k not in old_tools
-    ]
-    parts += [
-        f"audience measurement by {old_tools[k]['name']} removed"
-        for k in old_tools
-        if k not in new_tools
-    ]
-    parts += [
-        f"audience measurement by {new_tools[k]['name']} changed"
+        f"{_what(new_tools[k])} changed"
         for k in new_tools
         if k in old_tools and new_tools[k] != old_tools[k]
     ]
     summary = "; ".join(parts) or "wording of the declarations changed"
     return summary[0].upper() + summary[1:] + "."
+
+
+def _what(tool: dict[str, Any]) -> str:
+    """ "audience measurement by Matomo (...)", "advertising by X": the tool and its purpose."""
+    label = PURPOSES[tool.get("purpose_key", AUDIENCE)][0].lower()
+    return f"{label} by {tool['name']}"
 
 
 def history(limit: int = 10) -> list[PolicyVersion]:
