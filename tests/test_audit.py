@@ -361,3 +361,15 @@ def test_audit_of_exempt_matomo_beside_a_consent_tag_on_another_origin_finds_not
     withdrawn = next(j for j in data["audit"]["journeys"] if j["name"] == WITHDRAW_JOURNEY)
     last = {c["name"] for c in withdrawn["pages"][-1]["cookies"]}
     assert "_ex" not in last and not [n for n in last if n.startswith("_pk")]
+
+
+def test_audit_of_matomo_needing_consent_finds_nothing(tmp_path, tag_server):
+    matomo = {"url": tag_server.origin + "/", "site_id": 3, "mode": "consent"}
+    with deployment(tmp_path, {"analytics": {"providers": ["matomo"], "matomo": matomo}}) as url:
+        result, data = audit(tmp_path, url, *FEW, user=None)
+    assert result.exit_code == 0, result.output
+    assert data["summary"]["consent_banner"] is True
+    assert not [c for c in journey(data, "first visit")["cookies"] if c.startswith("_pk")]
+    assert "_pk_id.3.a1b2" in journey(data, "accept all")["cookies"]
+    withdrawn = next(j for j in data["audit"]["journeys"] if j["name"] == WITHDRAW_JOURNEY)
+    assert not [c for c in withdrawn["pages"][-1]["cookies"] if c["name"].startswith("_pk")]
