@@ -1,5 +1,10 @@
 """Error pages: every error gets a page in the site's layout, never a stack trace.
 
+If that page itself cannot be rendered, the visitor gets a short static page instead (built from
+no template and nothing the request sent) that still carries the app's security headers; the
+failure is logged once. Without it, a template that breaks on some input broke its own error
+page too, and gunicorn answered its bare 500 with none of the headers.
+
 An outage of the database or the session store is not a bug: the page says the service is
 temporarily unavailable (503, with Retry-After), changes no cookie, and the next request after
 the service is back works again (connections are re-made by the pools, nothing is cached broken).
@@ -11,6 +16,7 @@ from flask import Flask
 from flask import current_app
 from flask import render_template
 from flask import request
+from flask.globals import request_ctx
 from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -24,6 +30,8 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from .extensions import login_manager
 from .i18n import localized
+from .security import CONTENT_SECURITY_POLICY
+from .security import PERMISSIONS_POLICY
 
 # What a stopped, unreachable or overloaded Redis or PostgreSQL raises (never a bug of ours).
 SERVICE_ERRORS = (RedisError, OperationalError, InterfaceError, PoolTimeoutError)
@@ -65,8 +73,12 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected)
 
 
-def render_error(error: HTTPException):
-    """Render errors/error.html for the error's status code, keeping the headers it carries."""
+def render_error(error: HTTPException, *, cause: Exception | None = None):
+    """Render errors/error.html for the error's status code, keeping the headers it carries.
+
+    ``cause``: the exception already logged for this request, so a page failing the same way adds
+    one line to the log, not a second traceback.
+    """
     # Flask hands an error raised while opening or saving the session only to the 500 handler,
     # wrapped (flask-session#172): an outage found there still gets the 503 page.
     if isinstance(getattr(error, "original_exception", None), SERVICE_ERRORS):
@@ -74,7 +86,11 @@ def render_error(error: HTTPException):
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, error.description))
     response = error.get_response()
-    body = render_template(localized("errors/error.html"), code=code, title=title, message=message)
+    body = _render_or_none(
+        "errors/error.html", code, cause, code=code, title=title, message=message
+    )
+    if body is None:
+        return last_resort(response)
     response.set_data(body)
     response.mimetype = "text/html"
     return response
@@ -84,13 +100,81 @@ def _csrf_error(error: CSRFError):
     # No CSRF cookie at all means the browser does not keep cookies (or dropped ours): explain
     # that, rather than the bare "CSRF token missing" (policy section 5).
     if current_app.config["CSRF_COOKIE_NAME"] not in request.cookies:
-        return render_template(localized("errors/cookies_blocked.html")), 400
-    return render_template(localized("errors/form_expired.html"), reason=error.description), 400
+        body = _render_or_none("errors/cookies_blocked.html", 400, None)
+    else:
+        body = _render_or_none("errors/form_expired.html", 400, None, reason=error.description)
+    return (body, 400) if body is not None else last_resort(error.get_response())
+
+
+def _render_or_none(
+    template: str, status: int, cause: Exception | None, /, **context
+) -> str | None:
+    """The error page in the site's layout, or None (logged once) if it cannot be rendered."""
+    _bind_links_of_a_refused_host()
+    try:
+        return render_template(localized(template), **context)
+    except Exception as failure:  # noqa: BLE001 (whatever broke it, the visitor gets a page)
+        same = cause is not None and (type(failure), str(failure)) == (type(cause), str(cause))
+        current_app.logger.error(
+            "the %s page could not be rendered on %s %s (%s): the static page was sent instead",
+            status, request.method, request.path, _one_line(failure), exc_info=not same,
+        )  # fmt: skip
+        return None
+
+
+def _bind_links_of_a_refused_host() -> None:
+    # Flask builds no URL adapter for a request whose Host is not trusted (TRUSTED_HOSTS), so
+    # url_for would fail on its 400 page. The page's links are relative: bind them to the domain.
+    ctx = request_ctx._get_current_object()
+    if ctx.url_adapter is None:
+        domain = current_app.config["PROSPECTRA"]["service"]["domain"]
+        ctx.url_adapter = current_app.url_map.bind(domain, url_scheme="https")
+
+
+LAST_RESORT_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Error {code} · Prospectra</title></head>
+<body>
+<h1>Error {code}</h1>
+<p>Prospectra could not show this page. Please try again later.</p>
+<p lang="fr">Prospectra n'a pas pu afficher cette page. Veuillez réessayer plus tard.</p>
+<p><a href="/">Prospectra</a></p>
+</body>
+</html>
+"""
+
+
+def last_resort(response: Response) -> Response:
+    """Turn ``response`` (an error's, keeping its status and headers) into the static page.
+
+    The security headers are set here, not left to the ``after_request`` hooks, which may be what
+    failed: the base CSP (no provider's origins), HSTS in production, and the rest as every page.
+    """
+    code = response.status_code
+    response.set_data(LAST_RESORT_PAGE.format(code=int(code)))
+    response.mimetype = "text/html"
+    settings = current_app.config["PROSPECTRA"]
+    headers = response.headers
+    headers["Content-Security-Policy"] = "; ".join(
+        f"{name} {value}" for name, value in CONTENT_SECURITY_POLICY.items()
+    )
+    if settings["app"]["environment"] == "production":
+        headers["Strict-Transport-Security"] = (
+            f"max-age={settings['security']['hsts_max_age']}; includeSubDomains"
+        )
+    headers["X-Frame-Options"] = "DENY"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    headers["Permissions-Policy"] = ", ".join(f"{k}={v}" for k, v in PERMISSIONS_POLICY.items())
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _unexpected(error: Exception):
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-    return render_error(InternalServerError())
+    return render_error(InternalServerError(), cause=error)
 
 
 def unavailable(reason: str = "") -> ServiceUnavailable:

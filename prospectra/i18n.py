@@ -90,11 +90,18 @@ def in_words(number: int) -> str:
     return words[number] if 0 <= number < len(words) else str(number)
 
 
+# The query arguments a page reads besides ``lang`` (where to go after login or consent, the
+# statistics' period): the language switch keeps these and no other. Passing the whole query string
+# on would hand url_for its own keywords (``?endpoint=``, ``?_method=``) and fail every page.
+KEPT_ON_SWITCH = ("next", "days")
+
+
 def other_languages() -> list[tuple[str, str, str]]:
     """(code, name, URL of this page in that language) for the language switcher."""
     if request.endpoint is None:
         return []
-    args = {**request.args.to_dict(), **(request.view_args or {})}
+    kept = {name: request.args[name] for name in KEPT_ON_SWITCH if name in request.args}
+    args = {**kept, **(request.view_args or {})}
     return [
         (code, NAMES[code], url_for(request.endpoint, **{**args, "lang": code}))
         for code in LANGUAGES

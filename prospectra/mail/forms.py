@@ -80,7 +80,7 @@ def split_recipients(value: str) -> list[str]:
 
 
 class RelayForm(FlaskForm):
-    """The user's SMTP relay. An empty password keeps the saved one."""
+    """The user's SMTP relay. An empty password keeps the saved one, unless where it goes changed."""
 
     host = StringField(
         _l("Relay host name"),

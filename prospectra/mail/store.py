@@ -20,22 +20,37 @@ def relay_of(user_id: int) -> MailRelay | None:
     return db.session.scalar(select(MailRelay).where(MailRelay.user_id == user_id))
 
 
-def save_relay(user_id: int, form) -> MailRelay:
-    """Store the settings; an empty password field keeps the saved password (it is never shown)."""
+def save_relay(user_id: int, form) -> bool:
+    """Store the settings; return True if a saved password was dropped.
+
+    An empty password field keeps the saved password (it is never shown) only while it still goes
+    to the same place as the same user: a new host, port, TLS mode or user name drops it, or
+    "Send a test message" would hand it, in clear, to whatever the new host is.
+    """
     row = relay_of(user_id) or MailRelay(user_id=user_id)
+    before = _destination(row)
     row.host = form.host.data.strip()
     row.port = form.port.data
     row.tls_mode = form.tls_mode.data
     row.username = (form.username.data or "").strip()
     row.sender = form.sender.data
+    dropped = False
     if form.password.data:
         row.password_sealed = crypto.encrypt(form.password.data)
     elif form.forget_password.data or row.password_sealed is None:
         # B105 below: the empty string is the marker for "no password saved", not a password.
         row.password_sealed = ""  # nosec B105
+    elif row.password_sealed and _destination(row) != before:
+        row.password_sealed = ""  # nosec B105
+        dropped = True
     db.session.add(row)
     db.session.commit()
-    return row
+    return dropped
+
+
+def _destination(row: MailRelay) -> tuple:
+    """What the saved password is bound to: where it is sent, how, and as whom."""
+    return (row.host, row.port, row.tls_mode, row.username)
 
 
 def connection(row: MailRelay) -> Relay | None:

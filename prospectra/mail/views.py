@@ -60,12 +60,15 @@ def relay_settings():
 
 @bp.post("/relay")
 def save_relay():
-    """Save the relay settings (an empty password field keeps the saved password)."""
+    """Save the relay settings; an empty password field keeps the saved password for the same
+    host, port, security and user name, and a change of any of these drops it."""
     form = RelayForm(prefix="relay")
     if not form.validate_on_submit():
         return _relay_page(form)
-    store.save_relay(current_user.id, form)
-    flash(_("The relay settings are saved."), "success")
+    if store.save_relay(current_user.id, form):
+        flash(_password_dropped(), "success")
+    else:
+        flash(_("The relay settings are saved."), "success")
     return redirect(url_for("mail.relay_settings"), code=303)
 
 
@@ -233,6 +236,12 @@ def _own_draft(draft_id: int):
 def _password_unreadable() -> str:
     return _(
         "The saved relay password can no longer be read (the server's key changed): enter it again in the relay settings."
+    )
+
+
+def _password_dropped() -> str:
+    return _(
+        "The relay settings are saved. The saved password was removed because the host, port, security or user name changed: type it again."
     )
 
 
