@@ -282,6 +282,7 @@ def flask_config(settings: dict[str, Any], instance_path: Path) -> dict[str, Any
         "PROSPECTRA": settings,
         "SECRET_KEY": settings["app"]["secret_key"] or instance_secret(instance_path),
         "PREFERRED_URL_SCHEME": "https",
+        "TRUSTED_HOSTS": _trusted_hosts(settings),
         "MAX_CONTENT_LENGTH": max_bytes,
         "MAX_FORM_MEMORY_SIZE": max_bytes,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -310,6 +311,20 @@ def flask_config(settings: dict[str, Any], instance_path: Path) -> dict[str, Any
         "RATELIMIT_STORAGE_URI": settings["limits"]["storage_uri"],
         "RATELIMIT_HEADERS_ENABLED": False,
     }
+
+
+def _trusted_hosts(settings: dict[str, Any]) -> list[str] | None:
+    """The Host values production answers (Flask's TRUSTED_HOSTS); any other is a 400 page.
+
+    A forged ``Host: evil.test`` would otherwise come back in the http -> https redirect and in
+    every absolute URL. Behind ProxyFix with ``x_host`` the name checked is the proxy's
+    X-Forwarded-Host. Loopback names are kept for a health check run on the same machine (gunicorn
+    listens on 127.0.0.1); a probe from another machine sends ``Host: <domain>``. Development
+    answers any host.
+    """
+    if settings["app"]["environment"] != "production":
+        return None
+    return [settings["service"]["domain"], "localhost", "127.0.0.1"]
 
 
 def _engine_options(database: dict[str, Any], url: str) -> dict[str, Any]:

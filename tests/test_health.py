@@ -25,10 +25,12 @@ def test_readiness_names_each_service_it_checked(client):
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
 def test_health_checks_answer_plain_http_in_production(app_factory, settings, path):
     # The orchestrator probes the worker directly, not through the TLS proxy: no https redirect.
+    # Production answers only its domain (TRUSTED_HOSTS): a probe by address sends it as Host.
     settings["app"] |= {"environment": "production", "secret_key": "k" * 40}
     settings["mail"] = {"encryption_key": MAIL_KEY}
     settings["service"] = {"domain": "app.prospectra.example"}
     client = app_factory(settings).test_client()
-    response = client.get(path, base_url="http://10.0.0.5:8000")
+    probe = {"base_url": "http://10.0.0.5:8000", "headers": {"Host": "app.prospectra.example"}}
+    response = client.get(path, **probe)
     assert response.status_code == 200
-    assert client.get("/", base_url="http://10.0.0.5:8000").status_code == 301  # pages do redirect
+    assert client.get("/", **probe).status_code == 301  # pages do redirect
