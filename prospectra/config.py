@@ -255,9 +255,11 @@ def instance_secret(instance_path: Path) -> str:
     if not path.exists():
         # Several workers may start at once: each writes its own candidate, and the first hard
         # link to win becomes the secret; nobody ever reads a half-written file.
-        instance_path.mkdir(parents=True, exist_ok=True)
+        # Readable by the service's user alone, as every file of the instance folder.
+        instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
         candidate = instance_path / f".secret_key.{os.getpid()}"
         fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a stale candidate left by a crash keeps its mode through O_CREAT
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(48))
         try:

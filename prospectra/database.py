@@ -1,8 +1,14 @@
-"""The application database: SQLAlchemy, Alembic migrations, and the upgrade at start."""
+"""The application database: SQLAlchemy, Alembic migrations, and the upgrade at start.
+
+The instance folder and a SQLite database's files are the service user's alone (0700, 0600): the
+database holds password hashes, sealed relay passwords and the session store.
+"""
 
 from __future__ import annotations
 
 import fcntl
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +19,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy import Engine
 from sqlalchemy import delete
 from sqlalchemy import event
+from sqlalchemy import make_url
 from sqlalchemy import select
 from sqlalchemy import text
 
@@ -23,6 +30,9 @@ from .extensions import migrate
 MIGRATIONS = PROJECT_ROOT / "migrations"
 # Any fixed 64-bit number, the same on every host: PostgreSQL's advisory locks are keyed by it.
 MIGRATION_LOCK_KEY = 0x70726F7370656374  # "prospect"
+PRIVATE_FOLDER, PRIVATE_FILE = 0o700, 0o600
+# SQLite's companions of a database file, created by it with the database file's own mode.
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def init_app(app: Flask) -> None:
@@ -31,6 +41,7 @@ def init_app(app: Flask) -> None:
     The upgrade runs before the session store is set up, so that the store's table comes from the
     migrations; a lock keeps several workers (or hosts, on PostgreSQL) starting at once from racing.
     """
+    _keep_files_private(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     with app.app_context():
@@ -38,6 +49,52 @@ def init_app(app: Flask) -> None:
             event.listen(db.engine, "connect", _sqlite_pragmas)
     if app.config["PROSPECTRA"]["database"]["auto_upgrade"]:
         upgrade_to_head(app)
+
+
+def _keep_files_private(app: Flask) -> None:
+    """Create a SQLite file 0600 (its folder 0700 if missing) before anything opens it.
+
+    SQLite gives its -wal, -shm and -journal files the database file's mode, so they follow. Files
+    an earlier version left readable by others are narrowed to 0600, and the log says so.
+    """
+    _narrow(app, Path(app.instance_path), PRIVATE_FOLDER)
+    path = _sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], Path(app.instance_path))
+    if path is None:
+        return  # no folder is created for PostgreSQL: the app may run on a read-only disk
+    _private_folder(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        pass
+    for file in (path, *(Path(f"{path}{suffix}") for suffix in SQLITE_COMPANIONS)):
+        _narrow(app, file, PRIVATE_FILE)
+
+
+def _sqlite_file(url: str, instance_path: Path) -> Path | None:
+    """The database file of a SQLite URL; None for other databases and in-memory ones."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.query.get("uri") or parsed.database.startswith("file:"):
+        return None  # a SQLite URI: its options (mode=memory...) are SQLite's to read
+    return instance_path / parsed.database  # Flask-SQLAlchemy's rule: relative to the instance
+
+
+def _private_folder(path: Path) -> None:
+    path.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+
+
+def _narrow(app: Flask, path: Path, mode: int) -> None:
+    """Take group and other permissions off an existing file or folder (it may not exist)."""
+    try:
+        current = stat.S_IMODE(path.stat().st_mode)
+        if current & ~mode:
+            os.chmod(path, current & mode)
+            app.logger.warning("%s was mode %o, now %o", path, current, current & mode)
+    except FileNotFoundError:
+        pass
+    except OSError as error:  # not ours to change: say so, and start all the same
+        app.logger.warning("%s could not be made private: %s", path, error)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -73,8 +130,9 @@ def _migration_lock(app: Flask, engine: Engine) -> Iterator[None]:
                 connection.commit()
         return
     lock_path = Path(app.instance_path) / "migrate.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("w") as lock:
+    _private_folder(lock_path.parent)
+    with os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE), "w") as lock:
+        _narrow(app, lock_path, PRIVATE_FILE)
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
