@@ -2,6 +2,9 @@
 
 Changing the host, port, TLS mode or user name while leaving the password field empty used to keep
 the sealed password, so "Send a test message" handed it, in clear, to whatever the new host was.
+
+A user name or password with characters smtplib cannot send at login (non-ASCII) is refused at
+save, and one saved before that rule gets the app's own message at send, not a 500.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from tests import peers
 from tests.faults import free_port
 from tests.mail_forms import save_relay
 from tests.mail_forms import send_test_message
+from tests.mail_forms import submit
 from tests.peers import RELAY_PASSWORD
 from tests.peers import RELAY_USER
 from tests.peers import SmtpRelay
@@ -126,3 +130,34 @@ def test_the_page_says_a_change_of_destination_removes_the_saved_password(app, a
         "A password is saved. Leave the field empty to keep it. Changing the host, port, "
         "security or user name removes it: then type it again." in page
     )
+
+
+ASCII_ONLY = "Only unaccented letters, digits and common symbols (ASCII) can be sent at login."
+
+
+@pytest.mark.parametrize("fields", [{"username": "adà"}, {"password": "mot de passe été"}])
+def test_a_non_ascii_user_name_or_password_is_refused_at_save(app, ada, listener, fields):
+    response = save_relay(ada, listener.port, **{"username": RELAY_USER} | fields)
+    assert response.status_code == 200 and ASCII_ONLY in text(response)
+    with app.app_context():
+        assert db.session.scalar(select(MailRelay)) is None
+
+
+@pytest.mark.parametrize("saved", [{"username": "adà"}, {"password": "mot de passe été"}])
+def test_a_non_ascii_login_saved_before_the_rule_gets_our_message_at_send(
+    app, ada, listener, saved
+):
+    save_relay(ada, listener.port, username=RELAY_USER, password=RELAY_PASSWORD)
+    with app.app_context():  # as a row saved before the form refused them could be
+        row = db.session.scalar(select(MailRelay))
+        row.username = saved.get("username", RELAY_USER)
+        row.password_sealed = crypto.encrypt(saved.get("password", RELAY_PASSWORD))
+        db.session.commit()
+    expected = (
+        "The saved relay user name or password has characters that cannot be sent at login "
+        "(only ASCII can): enter them again in the relay settings."
+    )
+    for response in (send_test_message(ada), submit(ada, "send", body="Still mine.")):
+        assert response.status_code == 200 and expected in text(response)
+    assert "Still mine." in text(response)
+    assert listener.connections == 0

@@ -39,6 +39,25 @@ LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 # Control characters: CR/LF would split a header; NUL cannot be stored by PostgreSQL.
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# An RFC 2047 encoded word (=?charset?q?text?=), as Python's e-mail parser finds one: it decodes it
+# in a header value, and before Python 3.11.10/3.12.5 (CVE-2024-6923) wrote a decoded CR/LF out as
+# a line break, i.e. a new header or the start of the body. A person types the characters instead.
+ENCODED_WORD = re.compile(r"=\?[^?]*\?[bq]\?[^?]*\?=", re.IGNORECASE)
+
+
+def _no_encoded_word(form, field) -> None:
+    if field.data and ENCODED_WORD.search(field.data):
+        raise ValidationError(_l(
+            "Encoded text such as =?utf-8?q?...?= is not accepted here: type the characters themselves."
+        ))  # fmt: skip
+
+
+def _ascii(form, field) -> None:
+    """smtplib sends the user name and password at login (AUTH) as ASCII only."""
+    if field.data and not field.data.isascii():
+        raise ValidationError(
+            _l("Only unaccented letters, digits and common symbols (ASCII) can be sent at login.")
+        )
 
 
 def _single_line(form, field) -> None:
@@ -68,6 +87,10 @@ def address(value: str) -> str:
     """Return the normalised address, or raise ValueError with the reason."""
     if CONTROL.search(value):
         raise ValueError(_("Line breaks and control characters are not accepted here."))
+    if ENCODED_WORD.search(value):
+        raise ValueError(_(
+            "Encoded text such as =?utf-8?q?...?= is not accepted here: type the characters themselves."
+        ))  # fmt: skip
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized
     except EmailNotValidError as e:
@@ -101,8 +124,12 @@ class RelayForm(FlaskForm):
         ],
         default=STARTTLS,
     )
-    username = StringField(_l("User name"), validators=[Optional(), Length(max=254), _single_line])
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=256), _single_line])
+    username = StringField(
+        _l("User name"), validators=[Optional(), Length(max=254), _single_line, _ascii]
+    )
+    password = PasswordField(
+        _l("Password"), validators=[Optional(), Length(max=256), _single_line, _ascii]
+    )
     forget_password = BooleanField(_l("Forget the saved password"))
     sender = StringField(
         _l("Sender address (From)"), validators=[DataRequired(), Length(max=254), _single_line]
@@ -142,9 +169,11 @@ class ComposeForm(FlaskForm):
     recipients = StringField(
         _l("To"),
         description=_l("Addresses separated by commas."),
-        validators=[Length(max=MAX_RECIPIENTS_FIELD), _single_line],
+        validators=[Length(max=MAX_RECIPIENTS_FIELD), _single_line, _no_encoded_word],
     )
-    subject = StringField(_l("Subject"), validators=[Length(max=MAX_SUBJECT), _single_line])
+    subject = StringField(
+        _l("Subject"), validators=[Length(max=MAX_SUBJECT), _single_line, _no_encoded_word]
+    )
     body = TextAreaField(
         _l("Message"), validators=[Length(max=MAX_BODY), _text], render_kw={"rows": 14}
     )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import email.policy
 import email.utils
+from email.errors import MessageError
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete
 from sqlalchemy import select
 
@@ -13,7 +17,21 @@ from ..extensions import db
 from ..models import Draft
 from ..models import MailRelay
 from . import crypto
+from .forms import CONTROL
+from .forms import ENCODED_WORD
 from .relay import Relay
+
+# verify_generated_headers (Python 3.11.10+, 3.12.5+: the CVE-2024-6923 fix) makes the generator
+# refuse a header that would come out as two; build_message checks the same on older runtimes.
+_POLICY = (
+    email.policy.default.clone(verify_generated_headers=True)
+    if hasattr(email.policy.default, "verify_generated_headers")
+    else email.policy.default
+)
+
+
+class UnsafeHeader(ValueError):
+    """A header value would not come out as the one header it was given as (header injection)."""
 
 
 def relay_of(user_id: int) -> MailRelay | None:
@@ -53,10 +71,31 @@ def _destination(row: MailRelay) -> tuple:
     return (row.host, row.port, row.tls_mode, row.username)
 
 
-def connection(row: MailRelay) -> Relay | None:
-    """How to reach the relay, with the password opened; None if the password cannot be read."""
+def unusable(row: MailRelay) -> str | None:
+    """Why the saved settings cannot be used as they are (a key or a rule changed since they were
+    saved), for the user; None when they can."""
     password = crypto.decrypt(row.password_sealed) if row.password_sealed else ""
     if password is None:
+        return _(
+            "The saved relay password can no longer be read (the server's key changed): enter it again in the relay settings."
+        )
+    if not (row.username.isascii() and password.isascii()):
+        # smtplib would fail with a UnicodeEncodeError at login (a 500): the form now refuses them.
+        return _(
+            "The saved relay user name or password has characters that cannot be sent at login (only ASCII can): enter them again in the relay settings."
+        )
+    if CONTROL.search(row.sender) or ENCODED_WORD.search(row.sender):
+        return _(
+            "The saved sender address is no longer accepted: enter it again in the relay settings."
+        )
+    return None
+
+
+def connection(row: MailRelay) -> Relay | None:
+    """How to reach the relay, with the password opened; None if the settings cannot be used as
+    saved (``unusable`` says why)."""
+    password = crypto.decrypt(row.password_sealed) if row.password_sealed else ""
+    if password is None or unusable(row):
         return None
     settings = current_app.config["PROSPECTRA"]["mail"]
     return Relay(
@@ -71,15 +110,44 @@ def connection(row: MailRelay) -> Relay | None:
 
 
 def build_message(sender: str, recipients: list[str], subject: str, body: str) -> EmailMessage:
-    """A plain-text message with the headers a relay and a recipient expect (Date, Message-ID)."""
-    message = EmailMessage()  # its default policy also refuses CR/LF in header values
-    message["From"] = sender
-    message["To"] = ", ".join(recipients)
-    message["Subject"] = subject
-    message["Date"] = email.utils.formatdate(usegmt=True)
-    message["Message-ID"] = email.utils.make_msgid(domain=sender.rpartition("@")[2])
+    """A plain-text message with the headers a relay and a recipient expect (Date, Message-ID).
+
+    :raises UnsafeHeader: a value would inject a header or a body; the forms refuse such input
+        first, so this is the last line, not the place a user learns about it.
+    """
+    message = EmailMessage(policy=_POLICY)
+    headers = {
+        "From": sender,
+        "To": ", ".join(recipients),
+        "Subject": subject,
+        "Date": email.utils.formatdate(usegmt=True),
+        "Message-ID": email.utils.make_msgid(domain=sender.rpartition("@")[2]),
+    }
+    for name, value in headers.items():
+        try:
+            message[name] = value  # the policy parses it, decoding any encoded word
+        except ValueError:  # e.g. "address parts cannot contain CR or LF"
+            raise UnsafeHeader(name) from None
+        if CONTROL.search(str(message[name])):  # the decoded value, as the generator writes it
+            raise UnsafeHeader(name)
     message.set_content(body)
+    _verify_headers(message)
     return message
+
+
+def _verify_headers(message: EmailMessage) -> None:
+    """Write the message as smtplib will (ASCII, or UTF-8 for international addresses), read the
+    headers back, and refuse it unless they are exactly those given."""
+    for utf8 in (False, True):
+        try:
+            written = message.as_bytes(policy=message.policy.clone(utf8=utf8))
+        except UnicodeEncodeError:
+            continue  # international addresses: smtplib writes them only as UTF-8
+        except MessageError:  # HeaderWriteError, with verify_generated_headers
+            raise UnsafeHeader("header") from None
+        parsed = BytesHeaderParser(policy=email.policy.default).parsebytes(written)
+        if [name.lower() for name in parsed.keys()] != [name.lower() for name in message.keys()]:
+            raise UnsafeHeader(", ".join(parsed.keys()))
 
 
 def drafts_of(user_id: int) -> list[Draft]:

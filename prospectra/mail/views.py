@@ -83,7 +83,7 @@ def test_relay():
         )
     connection = store.connection(row)
     if connection is None:
-        return _relay_page(test_form=form, error=_password_unreadable())
+        return _relay_page(test_form=form, error=store.unusable(row))
     if not _within_limit("sends"):
         return _relay_page(
             test_form=form,
@@ -174,7 +174,7 @@ def _send(form, found):
         return _compose_page(form, found, error=_("Set up your relay before sending."))
     connection = store.connection(row)
     if connection is None:
-        return _compose_page(form, found, error=_password_unreadable())
+        return _compose_page(form, found, error=store.unusable(row))
     if not _within_limit("sends"):
         return _compose_page(form, found, error=_too_many())
     message = store.build_message(row.sender, recipients, form.subject.data, form.body.data)
@@ -231,12 +231,6 @@ def _own_draft(draft_id: int):
     if found is None:
         abort(404)
     return found
-
-
-def _password_unreadable() -> str:
-    return _(
-        "The saved relay password can no longer be read (the server's key changed): enter it again in the relay settings."
-    )
 
 
 def _password_dropped() -> str:
