@@ -6,7 +6,25 @@ import sys
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_class = "sync"  # one connection per request: no keep-alive pinning behind a proxy
-timeout = 30
+
+
+def _worker_timeout() -> int:
+    """[server] worker_timeout_seconds: one number, which the app checks its own deadlines against.
+
+    Read from the app's settings (not set here) so that [mail] and [assist] timeout_seconds are
+    compared at start with the timeout gunicorn really applies. An invalid setting stops here,
+    with the same one line as on_starting below, before anything listens.
+    """
+    from prospectra.config import ConfigError
+    from prospectra.config import load_settings
+
+    try:
+        return load_settings()["server"]["worker_timeout_seconds"]
+    except ConfigError as error:
+        sys.exit(f"prospectra: configuration error: {error}")
+
+
+timeout = _worker_timeout()
 graceful_timeout = 20
 # The proxy in front is trusted for X-Forwarded-* by the app's [proxy] settings (ProxyFix);
 # gunicorn's own forwarded-header handling is limited to the local proxy.

@@ -24,6 +24,7 @@ from limits import parse_many
 from .analytics import providers as analytics
 from .analytics import rules as analytics_rules
 from .mail import crypto
+from .mail import network
 from .privacy import registry
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -199,9 +200,25 @@ def _check_mail(s: dict[str, Any], production: bool) -> None:
         raise ConfigError(
             "mail.encryption_key: required in production (set PROSPECTRA_MAIL__ENCRYPTION_KEY)"
         )
+    _below_worker_timeout(s, "mail.timeout_seconds")
     ports = mail["allowed_ports"]
     if not all(type(port) is int and 1 <= port <= 65535 for port in ports):
         raise ConfigError("mail.allowed_ports: expected a list of port numbers (1 to 65535)")
+    if production and not ports:
+        raise ConfigError(
+            "mail.allowed_ports: empty (any port) is refused in production; list the SMTP ports"
+        )
+    networks = mail["allowed_relay_networks"]
+    for value in networks:
+        try:
+            if type(value) is not str:
+                raise TypeError(value)
+            network.parse_networks([value])
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"mail.allowed_relay_networks: {value!r} is not a network in CIDR form "
+                "(e.g. 10.1.2.0/24, with no host bits set)"
+            ) from None
     keys = [("mail.encryption_key", mail["encryption_key"])] if mail["encryption_key"] else []
     keys += [("mail.previous_encryption_keys", key) for key in mail["previous_encryption_keys"]]
     for name, key in keys:
@@ -217,6 +234,7 @@ def _check_assist(s: dict[str, Any]) -> None:
     assist = s["assist"]
     _one_of(s, "assist.provider", ("none", "openai"))
     _between(s, "assist.timeout_seconds", 1, 300)
+    _below_worker_timeout(s, "assist.timeout_seconds")
     if assist["provider"] == "none":
         return
     try:
@@ -232,6 +250,21 @@ def _check_assist(s: dict[str, Any]) -> None:
         )
     if not assist["model"].strip():
         raise ConfigError("assist.model: required with provider 'openai'")
+
+
+# The app's own deadlines end this long before gunicorn kills the worker: time to render the page.
+WORKER_MARGIN_SECONDS = 5
+
+
+def _below_worker_timeout(s: dict[str, Any], dotted: str) -> None:
+    """A deadline gunicorn would cut short answers with its bare 500 instead of the app's message."""
+    _between(s, "server.worker_timeout_seconds", 10, 600)
+    worker = s["server"]["worker_timeout_seconds"]
+    if _get(s, dotted) > worker - WORKER_MARGIN_SECONDS:
+        raise ConfigError(
+            f"{dotted}: must end at least {WORKER_MARGIN_SECONDS} seconds before "
+            f"server.worker_timeout_seconds ({worker}), at most {worker - WORKER_MARGIN_SECONDS}"
+        )
 
 
 def _get(s: dict, dotted: str) -> Any:

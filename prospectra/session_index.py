@@ -134,7 +134,7 @@ def list_for(user_id: int) -> list[LoginSession]:
     for row in rows:
         sid = _unseal(row)
         # A record gone from the store (expired, flushed) is a session that can no longer be used.
-        if sid is None or interface._retrieve_session_data(interface.key_prefix + sid) is None:
+        if sid is None or interface._retrieve_session_data(interface.store_id(sid)) is None:
             db.session.delete(row)
         else:
             live.append(row)
@@ -170,7 +170,7 @@ def _end_rows(rows) -> None:
         sid = _unseal(row)
         if sid is not None:
             # Flask-Session's own deletion, the same call for SQL and Redis stores.
-            interface._delete_session(interface.key_prefix + sid)
+            interface._delete_session(interface.store_id(sid))
         db.session.delete(row)
     db.session.commit()
 

@@ -28,6 +28,7 @@ from tests.browsers import Browser
 from tests.helpers import PASSWORD
 from tests.helpers import AuthActions
 from tests.helpers import BufferedClient
+from tests.mail_forms import LOOPBACK_RELAYS
 
 # Every test fails if an app answers with a cookie the registry does not declare.
 pytest_plugins = ["prospectra.testing", "pytester"]
@@ -69,9 +70,13 @@ def settings(tmp_path, backend: str) -> Iterator[dict]:
     """Settings overrides for a fresh application with its own instance folder and database.
 
     On PostgreSQL the database is a schema of its own, on Redis the sessions are keys under a
-    prefix of their own; both are removed after the test.
+    prefix of their own; both are removed after the test. The fake SMTP relays on 127.0.0.1 are
+    allowed (``LOOPBACK_RELAYS``); a test of the relay checks gives its own ``mail`` table.
     """
-    settings: dict = {"app": {"instance_path": str(tmp_path / "instance")}}
+    settings: dict = {
+        "app": {"instance_path": str(tmp_path / "instance")},
+        "mail": dict(LOOPBACK_RELAYS),
+    }
     with ExitStack() as stack:
         if backend != "embedded":
             backends.require_services()

@@ -23,6 +23,7 @@ from tests.helpers import PASSWORD
 from tests.helpers import AuthActions
 from tests.helpers import BufferedClient
 from tests.helpers import csrf_token
+from tests.mail_forms import LOOPBACK_RELAYS
 from tests.mail_forms import save_relay
 from tests.mail_forms import send_test_message
 from tests.mail_forms import submit
@@ -167,7 +168,7 @@ def test_a_recipient_the_relay_refuses_is_reported(app, ada, smtp_relay):
 
 
 def test_a_relay_that_never_answers_times_out_with_a_clear_message(app_factory, settings):
-    client = logged_in(app_factory(settings | {"mail": {"timeout_seconds": 1}}))
+    client = logged_in(app_factory(settings | {"mail": LOOPBACK_RELAYS | {"timeout_seconds": 1}}))
     with socket.socket() as silent:  # accepts connections (backlog), never says a word
         silent.bind(("127.0.0.1", 0))
         silent.listen(4)
@@ -294,9 +295,10 @@ def test_the_test_message_reports_the_relay_error(app, ada):
 
 
 def test_a_password_sealed_under_a_lost_key_is_asked_again(app_factory, settings, smtp_relay):
-    first = logged_in(app_factory(settings | {"mail": {"encryption_key": KEY_A}}))
+    first = logged_in(app_factory(settings | {"mail": LOOPBACK_RELAYS | {"encryption_key": KEY_A}}))
     save_relay(first, smtp_relay.port, username=RELAY_USER, password=RELAY_PASSWORD)
-    later = app_factory(settings | {"mail": {"encryption_key": KEY_B}})  # same database
+    # The same database, another key.
+    later = app_factory(settings | {"mail": LOOPBACK_RELAYS | {"encryption_key": KEY_B}})
     client = later.test_client()
     client.environ_base["HTTP_REFERER"] = "https://localhost/"
     AuthActions(client).login()
@@ -306,11 +308,15 @@ def test_a_password_sealed_under_a_lost_key_is_asked_again(app_factory, settings
 
 
 def test_a_rotated_key_still_opens_passwords_sealed_under_the_previous_one(app_factory, settings):
-    first = logged_in(app_factory(settings | {"mail": {"encryption_key": KEY_A}}))
+    first = logged_in(app_factory(settings | {"mail": LOOPBACK_RELAYS | {"encryption_key": KEY_A}}))
     with SmtpRelay(auth=True) as relay:
         save_relay(first, relay.port, username=RELAY_USER, password=RELAY_PASSWORD)
         rotated = app_factory(
-            settings | {"mail": {"encryption_key": KEY_B, "previous_encryption_keys": [KEY_A]}}
+            settings
+            | {
+                "mail": LOOPBACK_RELAYS
+                | {"encryption_key": KEY_B, "previous_encryption_keys": [KEY_A]}
+            }
         )
         client = rotated.test_client()
         client.environ_base["HTTP_REFERER"] = "https://localhost/"
@@ -336,7 +342,10 @@ def test_deleting_the_account_deletes_its_relay_and_drafts(app, ada, smtp_relay)
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory):
     """One app; Ada composes (her relay refuses connections at once), Eve edits relay settings."""
-    app = create_app({"app": {"instance_path": str(tmp_path_factory.mktemp("fuzz"))}}, testing=True)
+    app = create_app(
+        {"app": {"instance_path": str(tmp_path_factory.mktemp("fuzz"))}, "mail": LOOPBACK_RELAYS},
+        testing=True,
+    )
     app.test_client_class = BufferedClient
     clients = {}
     for name in ("ada", "eve"):
@@ -399,7 +408,9 @@ def test_a_user_name_for_a_relay_without_authentication_is_reported(app, ada, sm
 
 
 def test_relays_are_limited_to_the_ports_ops_allow(app_factory, settings, smtp_relay):
-    app = app_factory(settings | {"mail": {"allowed_ports": [587, smtp_relay.port]}})
+    app = app_factory(
+        settings | {"mail": LOOPBACK_RELAYS | {"allowed_ports": [587, smtp_relay.port]}}
+    )
     client = logged_in(app)
     response = save_relay(client, 6379)  # e.g. the Redis server next to the app
     assert response.status_code == 200

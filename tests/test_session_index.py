@@ -84,7 +84,7 @@ def test_listing_prunes_sessions_whose_store_record_is_gone(app, two_browsers):
     laptop, phone = two_browsers
     interface = app.session_interface
     with app.app_context():
-        interface._delete_session(interface.key_prefix + phone.sid())
+        interface._delete_session(interface.store_id(phone.sid()))
     page = laptop.get("/account").get_data(as_text=True)
     assert "Chrome on Windows" not in page and len(rows(app)) == 1
 

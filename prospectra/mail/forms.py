@@ -3,7 +3,6 @@ where a mail header will be built from it (header injection)."""
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from email_validator import EmailNotValidError
@@ -26,16 +25,16 @@ from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
-from .relay import LOOPBACK_HOSTS
+from . import network
 from .relay import NONE
 from .relay import STARTTLS
 from .relay import TLS
+from .relay import plain_text_allowed
 
 MAX_SUBJECT = 200
 MAX_BODY = 50_000  # characters; the request itself is bounded by [security] max_request_kb
 MAX_PROMPT = 4_000
 MAX_RECIPIENTS_FIELD = 4_000
-LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 # Control characters: CR/LF would split a header; NUL cannot be stored by PostgreSQL.
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -66,16 +65,28 @@ def _single_line(form, field) -> None:
 
 
 def _host(form, field) -> None:
-    """A host name (RFC 1123 labels) or an IP address: nothing else reaches the socket."""
+    """A host name (RFC 1123 labels) or an IP address in its usual spelling: nothing else reaches
+    the resolver. An address, or localhost, is checked as sending checks it; other names are
+    resolved and checked only when sending (saving asks no name server)."""
     host = (field.data or "").strip()
-    try:
-        ipaddress.ip_address(host)
-        return
-    except ValueError:
-        pass
-    labels = host.removesuffix(".").split(".")
-    if not host or not all(LABEL.fullmatch(label) for label in labels):
+    problem = network.host_problem(host)
+    if problem == network.ADDRESS_AS_NAME:
+        raise ValidationError(
+            _l("Write an IP address in its usual form (e.g. 192.0.2.1), or a host name.")
+        )
+    if problem:
         raise ValidationError(_l("Not a host name or IP address."))
+    known = network.known_addresses(host, form.port.data or 0)
+    allowed = network.parse_networks(
+        current_app.config["PROSPECTRA"]["mail"]["allowed_relay_networks"]
+    )
+    try:
+        if known:
+            network.checked(known, allowed)
+    except network.Refused:
+        raise ValidationError(
+            _l("This service does not connect to relays on private, local or reserved networks.")
+        ) from None
 
 
 def _text(form, field) -> None:
@@ -137,7 +148,7 @@ class RelayForm(FlaskForm):
     save = SubmitField(_l("Save the relay settings"))
 
     def validate_tls_mode(self, field) -> None:
-        if field.data == NONE and (self.host.data or "").strip().lower() not in LOOPBACK_HOSTS:
+        if field.data == NONE and not plain_text_allowed(self.host.data or ""):
             raise ValidationError(
                 _l("Without TLS, only a relay on this machine (localhost, 127.0.0.1, ::1).")
             )

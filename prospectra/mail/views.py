@@ -13,6 +13,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
+from limits import RateLimitItemPerSecond
 from limits import parse_many
 
 from ..assist import client as assist
@@ -96,7 +97,7 @@ def test_relay():
         _("This message was sent by Prospectra to check your relay settings."),
     )
     try:
-        relay.send(connection, message)
+        _send_alone(connection, message)
     except relay.RelayError as e:
         return _relay_page(test_form=form, error=str(e))
     flash(_("A test message was sent to %(address)s.", address=row.sender), "success")
@@ -159,6 +160,23 @@ def _within_limit(kind: str) -> bool:
     return all(limiter.limiter.hit(limit, kind, str(current_user.id)) for limit in limits)
 
 
+def _send_alone(connection, message):
+    """``relay.send``, unless another message of this user is being sent (by any worker, when the
+    limiter's storage is shared): with slow relays, one user could otherwise hold every worker.
+
+    The slot is a counter in the limiter's storage, cleared when the send ends; it expires by
+    itself after gunicorn's worker timeout, the longest a killed worker could have held it.
+    """
+    seconds = current_app.config["PROSPECTRA"]["server"]["worker_timeout_seconds"]
+    slot, who = RateLimitItemPerSecond(1, seconds), str(current_user.id)
+    if not limiter.limiter.hit(slot, "sending", who):
+        raise relay.RelayError(_("A message is already being sent: try again in a moment."))
+    try:
+        return relay.send(connection, message)
+    finally:
+        limiter.limiter.clear(slot, "sending", who)
+
+
 def _too_many() -> str:
     return _(
         "Too many attempts in a short time: wait a little, then try again. Your draft is saved."
@@ -179,7 +197,7 @@ def _send(form, found):
         return _compose_page(form, found, error=_too_many())
     message = store.build_message(row.sender, recipients, form.subject.data, form.body.data)
     try:
-        refused = relay.send(connection, message)
+        refused = _send_alone(connection, message)
     except relay.RelayError as e:
         return _compose_page(form, found, error=str(e))
     store.delete_draft(found)

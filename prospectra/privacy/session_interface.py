@@ -24,10 +24,17 @@ request (one fsync each on SQLite):
   (the ``before_request`` hook of :mod:`prospectra.sessions`); while saving, the finished response
   is turned into the 503 page. A 503 never writes the store or sets a cookie, so an outage loses
   nothing and changes nothing in the browser.
+- **The record's key.** The store never holds the session id itself, only an HMAC-SHA256 of it
+  under a key derived from the secret key (:meth:`SplitSessionInterface.store_id`, set as
+  Flask-Session's ``_get_store_id`` for SQL and Redis alike): a copy of the SQLite file or a Redis
+  dump lists no id a browser could present. Records written before this (keyed by the plain id)
+  are not found any more: every session open at the upgrade ends, and those records expire.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Callable
 from typing import Any
@@ -48,6 +55,7 @@ STORED_AT = "_stored_at"  # epoch seconds of the last store write, for the idle 
 # Set in the WSGI environ when the store already failed for this request (the page replay check).
 STORE_FAILED = "prospectra.session_store_failed"
 REFRESH_FRACTION = 0.1  # rewrite an unchanged record once it is this much of the idle timeout old
+_STORE_ID_CONTEXT = b"prospectra-session-store-id"
 
 
 class _CsrfOutsideMixin:
@@ -112,6 +120,9 @@ class SplitSessionInterface(SessionInterface):
         )
         # Flask-Session's documented hook for "write the store now?" (it asks on every save).
         inner.should_set_storage = self._should_store
+        # And the one place where it turns a session id into the record's key, for every store.
+        inner._get_store_id = self.store_id
+        self._app = app
         self.csrf_cookie = app.config["CSRF_COOKIE_NAME"]
         self.absolute_lifetime = app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
         self.idle_timeout = app.permanent_session_lifetime.total_seconds()
@@ -120,6 +131,16 @@ class SplitSessionInterface(SessionInterface):
     def __getattr__(self, name: str) -> Any:
         # regenerate(), sql_session_model, client ... stay reachable through the wrapper.
         return getattr(self.inner, name)
+
+    def store_id(self, sid: str) -> str:
+        """The store's key for session ``sid``: the key prefix, then a keyed hash of the id."""
+        secret = self._app.secret_key
+        if getattr(self, "_id_key_for", None) != secret:
+            raw = secret.encode() if isinstance(secret, str) else secret
+            self._id_key = hmac.new(raw, _STORE_ID_CONTEXT, hashlib.sha256).digest()
+            self._id_key_for = secret
+        digest = hmac.new(self._id_key, sid.encode(), hashlib.sha256).hexdigest()
+        return self.inner.key_prefix + digest
 
     def _signer(self, app: Flask) -> URLSafeSerializer:
         # One serializer per secret key, not one per request (it derives its key each time).

@@ -15,6 +15,7 @@ from prospectra.models import MailRelay
 from tests.browser.conftest import serve
 from tests.browser.test_browser_account import log_in
 from tests.helpers import PASSWORD
+from tests.mail_forms import LOOPBACK_RELAYS
 from tests.peers import FakeProvider
 from tests.peers import SmtpRelay
 
@@ -40,6 +41,7 @@ def mail_server(tmp_path_factory, peers):
             "model": "m",
             "api_key": "k",
         },
+        "mail": LOOPBACK_RELAYS,
     }
     app = create_app(settings, testing=True)
     with app.app_context():
