@@ -196,6 +196,7 @@ def _check_mail(s: dict[str, Any], production: bool) -> None:
     mail = s["mail"]
     _between(s, "mail.timeout_seconds", 1, 120)
     _between(s, "mail.max_recipients", 1, 100)
+    _between(s, "mail.max_drafts", 1, 10_000)
     if production and not mail["encryption_key"]:
         raise ConfigError(
             "mail.encryption_key: required in production (set PROSPECTRA_MAIL__ENCRYPTION_KEY)"

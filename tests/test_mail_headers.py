@@ -21,6 +21,7 @@ from prospectra.extensions import db
 from prospectra.mail import store
 from prospectra.models import Draft
 from prospectra.models import MailRelay
+from tests.helpers import csrf_token
 from tests.mail_forms import save_relay
 from tests.mail_forms import send_test_message
 from tests.mail_forms import submit
@@ -158,3 +159,15 @@ def test_drafts_are_not_saved_with_an_encoded_word_either(app, ada):
     assert response.status_code == 200 and REFUSED in text(response) and "Mine." in text(response)
     with app.app_context():
         assert db.session.scalar(select(Draft)) is None
+
+
+def test_a_message_posted_without_subject_or_body_fields_is_sent_empty(app, ada, smtp_relay):
+    """A hand-made POST may leave fields out: the message has an empty subject and body, no 500."""
+    save_relay(ada, smtp_relay.port)
+    token = csrf_token(ada.get("/mail/compose"))
+    response = ada.post(
+        "/mail/compose", data={"csrf_token": token, "send": "1", "recipients": "bob@example.com"}
+    )
+    assert response.status_code == 303
+    [message] = smtp_relay.messages
+    assert message["Subject"] == "" and message.get_content() == "\n"

@@ -11,7 +11,9 @@ from email.parser import BytesHeaderParser
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete
+from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from ..extensions import db
 from ..models import Draft
@@ -119,7 +121,7 @@ def build_message(sender: str, recipients: list[str], subject: str, body: str) -
     headers = {
         "From": sender,
         "To": ", ".join(recipients),
-        "Subject": subject,
+        "Subject": subject or "",
         "Date": email.utils.formatdate(usegmt=True),
         "Message-ID": email.utils.make_msgid(domain=sender.rpartition("@")[2]),
     }
@@ -130,7 +132,7 @@ def build_message(sender: str, recipients: list[str], subject: str, body: str) -
             raise UnsafeHeader(name) from None
         if CONTROL.search(str(message[name])):  # the decoded value, as the generator writes it
             raise UnsafeHeader(name)
-    message.set_content(body)
+    message.set_content(body or "")  # a form posted without the field gives None
     _verify_headers(message)
     return message
 
@@ -151,11 +153,26 @@ def _verify_headers(message: EmailMessage) -> None:
 
 
 def drafts_of(user_id: int) -> list[Draft]:
+    """The user's drafts, newest first, for the list: without their bodies and instructions (up to
+    50,000 characters each, never shown there; reading one raises rather than loads it)."""
     return list(
         db.session.scalars(
-            select(Draft).where(Draft.user_id == user_id).order_by(Draft.updated_at.desc())
+            select(Draft)
+            .options(
+                load_only(
+                    Draft.id, Draft.subject, Draft.recipients, Draft.updated_at, raiseload=True
+                )
+            )
+            .where(Draft.user_id == user_id)
+            .order_by(Draft.updated_at.desc())
         )
     )
+
+
+def may_add_draft(user_id: int) -> bool:
+    """Whether the user keeps fewer drafts than ``[mail] max_drafts``."""
+    count = db.session.scalar(select(func.count()).where(Draft.user_id == user_id))
+    return count < current_app.config["PROSPECTRA"]["mail"]["max_drafts"]
 
 
 def draft_of(user_id: int, draft_id: int) -> Draft | None:

@@ -48,6 +48,7 @@ def index():
     return render_template(
         "mail/index.html",
         drafts=store.drafts_of(current_user.id),
+        max_drafts=current_app.config["PROSPECTRA"]["mail"]["max_drafts"],
         relay=store.relay_of(current_user.id),
         delete_form=DeleteDraftForm(),
     )
@@ -144,6 +145,8 @@ def _act(found):
     form = ComposeForm()
     if not form.validate_on_submit():
         return _compose_page(form, found)
+    if found is None and not store.may_add_draft(current_user.id):
+        return _compose_page(form, None, error=_drafts_full())
     # The draft is saved before anything is attempted: a failure never loses the text.
     found = store.save_draft(current_user.id, found, form)
     if form.send.data:
@@ -175,6 +178,13 @@ def _send_alone(connection, message):
         return relay.send(connection, message)
     finally:
         limiter.limiter.clear(slot, "sending", who)
+
+
+def _drafts_full() -> str:
+    return _(
+        "You keep %(limit)s drafts, the most an account may keep: delete one to save, send or complete a new message. What you wrote is still below.",
+        limit=current_app.config["PROSPECTRA"]["mail"]["max_drafts"],
+    )
 
 
 def _too_many() -> str:
