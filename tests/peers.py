@@ -123,8 +123,9 @@ class FakeProvider(HttpPeer):
     """An OpenAI-compatible chat-completions endpoint; ``requests`` holds what it received.
 
     Set ``answer`` to ``("text", str)``, ``("status", int)``, ``("raw", bytes)``,
-    ``("slow", seconds)`` (nothing, then an empty reply) or ``("drip", seconds)`` (a reply one
-    byte every 0.2 s for that long: every read is quick, the whole is not).
+    ``("slow", seconds)`` (nothing, then an empty reply), ``("drip", seconds)`` (a reply one
+    byte every 0.2 s for that long: every read is quick, the whole is not) or
+    ``("drip-headers", seconds)`` (the same with the headers).
     """
 
     def __init__(self) -> None:
@@ -159,6 +160,8 @@ class FakeProvider(HttpPeer):
                     body = b"{}"
                 if kind == "drip":
                     return self._drip(value)
+                if kind == "drip-headers":
+                    return self._drip_headers(value)
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -177,6 +180,18 @@ class FakeProvider(HttpPeer):
                     deadline = time.monotonic() + seconds
                     while time.monotonic() < deadline:
                         self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                except OSError:
+                    pass  # the client gave up
+
+            def _drip_headers(self, seconds: float) -> None:
+                # The status line, then header bytes one at a time: every read is quick.
+                try:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    deadline = time.monotonic() + seconds
+                    while time.monotonic() < deadline:
+                        self.wfile.write(b"X")
                         self.wfile.flush()
                         time.sleep(0.2)
                 except OSError:

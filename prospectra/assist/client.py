@@ -2,14 +2,14 @@
 
 httpx rather than the standard library: it has a timeout per phase (connection, each read), does
 not follow redirects unless told to (the API key is never replayed to another host), and reads a
-streamed reply so that its size can be bounded. The reply is also read against a deadline for the
-whole call: a provider sending a byte at a time would pass every per-read timeout.
+streamed reply so that its size can be bounded. The whole call is also bounded by one deadline
+(:class:`_Call`): a provider sending a byte at a time would pass every per-read timeout.
 """
 
 from __future__ import annotations
 
 import json
-import time
+import threading
 from typing import Any
 
 import httpx
@@ -53,41 +53,76 @@ def generate(prompt: str) -> str:
         ],
     }
     url = settings["base_url"].rstrip("/") + "/chat/completions"
-    deadline = time.monotonic() + timeout
+    headers = {"Authorization": f"Bearer {settings['api_key']}"}
+    call = _Call(url, request, headers, timeout)
     try:
-        with (
-            httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False) as client,
-            client.stream(
-                "POST",
-                url,
-                json=request,
-                headers={"Authorization": f"Bearer {settings['api_key']}"},
-            ) as response,
-        ):
-            if response.status_code != 200:
-                raise AssistError(
-                    _("The writing assistant answered with an error (HTTP %(status)s).",
-                      status=response.status_code)
-                )  # fmt: skip
-            body = _read_bounded(response, deadline)
+        status, body = call.within(timeout)
     except httpx.TimeoutException:
         raise AssistError(
             _("The writing assistant did not answer within %(seconds)s seconds.",
               seconds=f"{timeout:g}")
         ) from None  # fmt: skip
+    except _TooLong:
+        raise AssistError(_("The writing assistant's reply was too long to read.")) from None
     except httpx.HTTPError:
         raise AssistError(_("The writing assistant could not be reached.")) from None
+    if status != 200:
+        raise AssistError(
+            _("The writing assistant answered with an error (HTTP %(status)s).", status=status)
+        )
     return _text_of(body)
 
 
-def _read_bounded(response: httpx.Response, deadline: float) -> bytes:
+class _TooLong(Exception):
+    pass
+
+
+class _Call:
+    """One POST, made in a thread of its own so that the page waits for it ``timeout`` at most.
+
+    httpx's timeouts are per phase and per read: a provider dripping its headers or its body a
+    byte at a time passes each of them. Waiting for the thread with one deadline, then closing
+    the client (which ends its socket reads), bounds the whole call; no library does this for a
+    synchronous client.
+    """
+
+    def __init__(self, url: str, request: dict, headers: dict, timeout: float) -> None:
+        self.url, self.request, self.headers = url, request, headers
+        self.client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False)
+        self.outcome: tuple[int, bytes] | BaseException | None = None
+
+    def within(self, timeout: float) -> tuple[int, bytes]:
+        worker = threading.Thread(target=self._run, daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            self.client.close()  # the thread's read fails and it ends; its outcome is ignored
+            raise httpx.ReadTimeout("the call took longer than the timeout")
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        assert self.outcome is not None  # nosec B101 (set by _run before it ends)
+        return self.outcome
+
+    def _run(self) -> None:
+        try:
+            with (
+                self.client,
+                self.client.stream(
+                    "POST", self.url, json=self.request, headers=self.headers
+                ) as response,
+            ):
+                body = _read_bounded(response) if response.status_code == 200 else b""
+                self.outcome = (response.status_code, body)
+        except Exception as e:  # handed to the waiting request, which turns it into a message
+            self.outcome = e
+
+
+def _read_bounded(response: httpx.Response) -> bytes:
     chunks, size = [], 0
     for chunk in response.iter_bytes():
-        if time.monotonic() > deadline:
-            raise httpx.ReadTimeout("the reply took longer than the timeout")
         size += len(chunk)
         if size > MAX_REPLY_BYTES:
-            raise AssistError(_("The writing assistant's reply was too long to read."))
+            raise _TooLong
         chunks.append(chunk)
     return b"".join(chunks)
 
