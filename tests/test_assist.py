@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import html
+import time
 
 import pytest
 from sqlalchemy import select
