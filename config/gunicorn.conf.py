@@ -34,16 +34,18 @@ errorlog = "-"
 
 
 def on_starting(server):
-    """Refuse to start, in the master, when a setting is invalid.
+    """Refuse to start, in the master, when a setting is invalid or does not fit the workers.
 
     Without this each worker fails on import (wsgi.py exits with status 1), and gunicorn restarts
     workers that exit with 1 forever. Here nothing is listening and no worker exists yet; an
     exception raised in this hook is not caught by gunicorn 27, so SystemExit ends the master.
+    The worker count is gunicorn's own (GUNICORN_WORKERS, or -w on the command line).
     """
     from prospectra.config import ConfigError
+    from prospectra.config import check_workers
     from prospectra.config import load_settings
 
     try:
-        load_settings()
+        check_workers(load_settings(), server.cfg.workers)
     except ConfigError as error:
         sys.exit(f"prospectra: configuration error: {error}")

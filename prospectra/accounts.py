@@ -71,12 +71,22 @@ def _check_length(password: str) -> None:
         )
 
 
-def check_password(user: User, password: str) -> bool:
-    """Say whether ``password`` is the user's current one (re-authentication before a change)."""
+def check_password(user: User | None, password: str) -> bool:
+    """Say whether ``password`` is the user's; with no user, take as long and say no.
+
+    The one place a password is verified (login and every re-authentication; the web forms reach
+    it through :mod:`prospectra.auth.throttle`). A hash made with older parameters is replaced.
+    """
     try:
-        return _hasher.verify(user.password_hash, password)
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return False
+    if user is None:
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        db.session.commit()
+    return True
 
 
 def change_password(user: User, new_password: str, *, keep_sid: str | None = None) -> int:
@@ -90,18 +100,21 @@ def change_password(user: User, new_password: str, *, keep_sid: str | None = Non
     return session_index.end_all(user.id, keep_sid=keep_sid)
 
 
-def change_email(user: User, new_email: str) -> str:
-    """Give the account a new address; return it normalised.
+def change_email(user: User, new_email: str) -> bool:
+    """Give the account a new address, unless another account has it; say whether it has it now.
 
-    :raises AccountError: invalid address, or address already used by another account.
+    A taken address changes nothing and raises nothing: the caller answers the same either way,
+    so that the form cannot be used to learn who has an account.
+
+    :raises AccountError: invalid address.
     """
     email = normalise_email(new_email)
     other = find_user(email)
     if other is not None and other.id != user.id:
-        raise AccountError(f"An account with the address {email} already exists.")
+        return False
     user.email = email
     db.session.commit()
-    return email
+    return True
 
 
 def delete_user(email: str) -> bool:
@@ -119,13 +132,4 @@ def delete_user(email: str) -> bool:
 def authenticate(email: str, password: str) -> User | None:
     """Return the user whose e-mail and password these are, else None, in constant-ish time."""
     user = find_user(email)
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if user is None:
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-        db.session.commit()
-    return user
+    return user if check_password(user, password) else None

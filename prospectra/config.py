@@ -172,6 +172,21 @@ def _check(s: dict[str, Any]) -> None:
             raise ConfigError(f"limits.{key}: not a rate limit such as '5 per minute'") from None
 
 
+def check_workers(s: dict[str, Any], workers: int) -> None:
+    """Refuse, in production, throttling counters that each of several workers keeps apart.
+
+    With ``memory://`` every gunicorn worker counts wrong passwords (and sends) on its own: a client
+    whose requests are spread over N workers gets N times the limits. Called by gunicorn's
+    on_starting hook, which knows how many workers it starts.
+    """
+    scheme = urlsplit(s["limits"]["storage_uri"]).scheme
+    if workers > 1 and scheme == "memory" and s["app"]["environment"] == "production":
+        raise ConfigError(
+            f"limits.storage_uri: memory:// counts apart in each of the {workers} workers; set a "
+            "storage they share, such as redis://127.0.0.1:6379/1, or run one worker"
+        )
+
+
 def _check_privacy(s: dict[str, Any]) -> None:
     """Refuse a measurement set-up that would break the published policy (CNIL rules)."""
     try:

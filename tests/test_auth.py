@@ -91,7 +91,7 @@ def test_failed_logins_are_throttled_per_account_with_a_clear_page(client, make_
         assert auth.login(password="wrong password!!").status_code == 200
     response = auth.login()  # even the right password waits now
     assert response.status_code == 429
-    assert "Too many attempts" in response.get_data(as_text=True)
+    assert "too many attempts" in response.get_data(as_text=True)
     assert response.headers.getlist("Set-Cookie") == []
 
 

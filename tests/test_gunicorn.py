@@ -35,6 +35,7 @@ def production(tmp_path):
             "proxy": {"x_for": 1, "x_proto": 1, "x_host": 1},
             "session": {"store": "redis", "redis_url": backends.REDIS_URL, "key_prefix": prefix},
             "database": {"url": url},
+            "limits": {"storage_uri": backends.REDIS_URL},  # memory:// is refused: 2 workers
         }  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""Log in and log out. Throttled per client address and per account (Flask-Limiter, no cookie)."""
+"""Log in and log out. Wrong passwords are throttled per client address and per account."""
 
 from __future__ import annotations
 
@@ -6,38 +6,29 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint
 from flask import abort
-from flask import current_app
-from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from .. import accounts
 from .. import sessions
 from ..extensions import db
-from ..extensions import limiter
 from ..extensions import login_manager
 from ..i18n import localized
 from ..models import User
 from .forms import LoginForm
 from .forms import LogoutForm
+from .throttle import MESSAGE
+from .throttle import TooManyAttempts
+from .throttle import check_password
 
 bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None  # a flashed message would store a session for a visitor
 login_manager.session_protection = "basic"
-
-
-@limiter.request_filter
-def _not_login() -> bool:
-    # The only decorated rate limits are the login ones below: every other request skips
-    # Flask-Limiter's per-request bookkeeping (~0.2 ms each). A limit added elsewhere must change
-    # this filter (mail/views.py counts sends and generations itself, with limiter.limiter.hit).
-    return request.endpoint != "auth.login"
 
 
 @login_manager.user_loader
@@ -55,39 +46,28 @@ def local_path(target: str | None) -> str | None:
     return target
 
 
-def _per_address() -> str:
-    return current_app.config["PROSPECTRA"]["limits"]["login_per_address"]
-
-
-def _per_account() -> str:
-    return current_app.config["PROSPECTRA"]["limits"]["login_per_account"]
-
-
-def _submitted_email() -> str:
-    return "account:" + request.form.get("email", "").strip().lower()[:254]
-
-
 @bp.route("/login", methods=("GET", "POST"))
-@limiter.limit(_per_address, methods=["POST"], key_func=get_remote_address)
-@limiter.limit(
-    _per_account,
-    methods=["POST"],
-    key_func=_submitted_email,
-    deduct_when=lambda response: g.get("login_failed", False),
-)
 def login():
-    """Show the login form; on valid credentials start a fresh session and go to ``next``."""
+    """Show the login form; on valid credentials start a fresh session and go to ``next``.
+
+    Past a limit of wrong passwords the form comes back with status 429 and the address typed.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is not None:
+        user = accounts.find_user(form.email.data)
+        try:
+            right = check_password(user, form.password.data, email=form.email.data)
+        except TooManyAttempts:
+            page = render_template(localized("auth/login.html"), form=form, throttled=MESSAGE)
+            return page, 429
+        if right:
             sessions.start(user)
             target = local_path(request.args.get("next")) or url_for("dashboard.index")
             return redirect(target, code=303)
-        g.login_failed = failed = True
+        failed = True
     return render_template(localized("auth/login.html"), form=form, failed=failed)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from flask import current_app
+from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import session
@@ -15,6 +16,9 @@ from flask_login import current_user
 from .. import accounts
 from .. import session_index
 from .. import sessions
+from ..auth.throttle import MESSAGE
+from ..auth.throttle import TooManyAttempts
+from ..auth.throttle import check_password
 from ..i18n import localized
 from ..privacy.session_interface import LOGIN_AT
 from .forms import ALL_OTHERS
@@ -36,8 +40,8 @@ def end_sessions():
     """End one of the user's other sessions, or all of them, once the password is confirmed."""
     rows = session_index.list_for(current_user.id)
     form = _end_form(rows)
-    if not _confirmed(form):
-        return _page(rows, end=form)
+    if status := _refusal(form):
+        return _page(rows, end=form), status
     if form.which.data == ALL_OTHERS:
         session_index.end_all(current_user.id, keep_sid=session.sid)
     else:
@@ -47,15 +51,27 @@ def end_sessions():
 
 @bp.post("/account/email")
 def change_email():
-    """Give the account a new e-mail address, once the password is confirmed."""
+    """Give the account a new e-mail address, once the password is confirmed.
+
+    An address another account has is not given, and the answer is the same as for a free one:
+    the form does not tell who has an account.
+    """
     form = ChangeEmailForm(prefix="email")
-    if not _confirmed(form):
-        return _page(email=form)
+    if status := _refusal(form):
+        return _page(email=form), status
     try:
         accounts.change_email(current_user, form.email.data)
     except accounts.AccountError as e:
         form.email.errors.append(str(e))
         return _page(email=form)
+    flash(
+        _(
+            "Unless another account uses it already, %(address)s is now the address of your "
+            "account (shown above).",
+            address=accounts.normalise_email(form.email.data),
+        ),
+        "email",
+    )
     return redirect(url_for("dashboard.account"), code=303)
 
 
@@ -63,8 +79,8 @@ def change_email():
 def change_password():
     """Set a new password, end every other session, and give this one a fresh id."""
     form = ChangePasswordForm(prefix="password")
-    if not _confirmed(form):
-        return _page(password=form)
+    if status := _refusal(form):
+        return _page(password=form), status
     accounts.change_password(current_user, form.new_password.data, keep_sid=session.sid)
     sessions.renew()
     return redirect(url_for("dashboard.account"), code=303)
@@ -74,21 +90,29 @@ def change_password():
 def delete_account():
     """Delete the account and every session of it, and log the user out."""
     form = DeleteAccountForm(prefix="delete")
-    if not _confirmed(form):
-        return _page(delete=form)
+    if status := _refusal(form):
+        return _page(delete=form), status
     accounts.delete_user(current_user.email)
     sessions.end()
     return redirect(url_for("auth.logged_out"), code=303)
 
 
-def _confirmed(form) -> bool:
-    """Validate the form and check the current password it carries (re-authentication)."""
+def _refusal(form) -> int | None:
+    """Validate the form and check the current password it carries (re-authentication).
+
+    None when both pass; else the status of the page that shows the form again with its error:
+    200, or 429 past a limit of wrong passwords (the same counters as the login's).
+    """
     if not form.validate_on_submit():
-        return False
-    if not accounts.check_password(current_user, form.password.data):
-        form.password.errors.append(_("The password is not right."))
-        return False
-    return True
+        return 200
+    try:
+        if check_password(current_user, form.password.data):
+            return None
+    except TooManyAttempts:
+        form.password.errors.append(MESSAGE)
+        return 429
+    form.password.errors.append(_("The password is not right."))
+    return 200
 
 
 def _end_form(rows) -> EndSessionsForm:
