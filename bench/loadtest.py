@@ -134,6 +134,8 @@ def main() -> int:
             "mail": {"encryption_key": MAIL_KEY},  # required in production; no password saved
             "session": {"store": "redis", "redis_url": redis_server.url, "key_prefix": PREFIX},
             "database": {"url": pg_url},
+            # Several workers share the login counters (production refuses memory:// then).
+            "limits": {"storage_uri": redis_server.url},
         }  # fmt: skip
         server = Gunicorn(settings, tmp / "access.log", workers=args.workers)
         try:

@@ -104,6 +104,8 @@ def _settings(tmp: Path, redis_url: str, pg_url: str) -> dict[str, dict]:
         "service": {"domain": "app.prospectra.example"},
         "proxy": {"x_for": 1, "x_proto": 1, "x_host": 1},
         "mail": {"encryption_key": MAIL_KEY},
+        # Several workers share the login counters (production refuses memory:// then).
+        "limits": {"storage_uri": redis_url},
     }
 
     def app(name: str, **tables) -> dict:
