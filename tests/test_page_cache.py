@@ -78,10 +78,10 @@ def test_a_logged_in_user_never_gets_the_anonymous_page_and_the_reverse(app, mak
 def test_pages_with_a_query_string_are_not_cached_nor_served_from_the_cache(client, app):
     client.get("/help/")
     with renders(app) as rendered:
-        tagged = client.get("/help/?ref=newsletter").get_data(as_text=True)
-    assert rendered  # rendered for this request: its links carry its own query
-    assert "ref=newsletter" in tagged
-    assert "ref=newsletter" not in client.get("/help/").get_data(as_text=True)
+        tagged = client.get("/help/?ref=newsletter&next=/mail/").get_data(as_text=True)
+    assert rendered  # rendered for this request: its language link keeps where to go next
+    assert "next=/mail/" in tagged and "ref=newsletter" not in tagged  # links carry no other
+    assert "next=/mail/" not in client.get("/help/").get_data(as_text=True)
 
 
 def test_the_consent_banner_is_rendered_for_each_visitor_with_its_own_token(tmp_path):
