@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import threading
 import time
 
 import pytest
@@ -12,6 +13,7 @@ from prospectra.config import ConfigError
 from prospectra.config import load_settings
 from prospectra.extensions import db
 from prospectra.models import Draft
+from tests.mail_forms import logged_in_client
 from tests.mail_forms import submit
 
 
@@ -98,7 +100,6 @@ def test_a_provider_failure_is_a_clear_message_and_the_draft_is_kept(
 
 def test_an_unreachable_provider_is_a_clear_message(app_factory, settings, make_user_in):
     from tests.faults import free_port
-    from tests.mail_forms import logged_in_client
 
     app = app_factory(
         settings | {"assist": {"provider": "openai", "base_url": f"http://127.0.0.1:{free_port()}/v1",
@@ -206,3 +207,26 @@ def test_the_home_page_offers_drafting_help_only_where_the_assistant_is_enabled(
     assert words in text(enabled.get(f"/?lang={language}"))
     assert words not in text(disabled.get(f"/?lang={language}"))
     assert provider.requests == []  # reading the page contacts no provider
+
+
+def test_a_user_has_one_generation_at_a_time_and_the_second_keeps_its_text(app, ada, provider):
+    """Two tabs cannot each hold a worker on a slow provider: the second is refused at once."""
+    provider.answer = ("slow", 0.8)
+    other_tab = logged_in_client(app)
+    first: dict = {}
+    writing = threading.Thread(target=lambda: first.update(r=submit(ada, "generate", prompt="A")))
+    writing.start()
+    for _ in range(50):  # until the provider has the first call
+        if provider.requests:
+            break
+        time.sleep(0.05)
+    started = time.monotonic()
+    second = submit(other_tab, "generate", body="Second words", prompt="B")
+    assert time.monotonic() - started < 0.7, "refused at once, not after the first call"
+    page = text(second)
+    assert "The assistant is already writing for you: try again in a moment." in page
+    assert "Second words" in page
+    writing.join(10)
+    assert len(provider.requests) == 1
+    provider.answer = ("text", "Done.")
+    assert submit(other_tab, "generate", prompt="C").status_code == 303  # the slot is free again

@@ -164,20 +164,33 @@ def _within_limit(kind: str) -> bool:
 
 
 def _send_alone(connection, message):
-    """``relay.send``, unless another message of this user is being sent (by any worker, when the
-    limiter's storage is shared): with slow relays, one user could otherwise hold every worker.
+    """``relay.send``, unless another message of this user is being sent."""
+    busy = _("A message is already being sent: try again in a moment.")
+    return _alone("sending", relay.RelayError(busy), relay.send, connection, message)
 
-    The slot is a counter in the limiter's storage, cleared when the send ends; it expires by
+
+def _generate_alone(prompt: str) -> str:
+    """``assist.generate``, unless the assistant is already writing for this user."""
+    busy = _("The assistant is already writing for you: try again in a moment.")
+    return _alone("generating", assist.AssistError(busy), assist.generate, prompt)
+
+
+def _alone(kind: str, busy: Exception, call, *args):
+    """Make ``call`` unless this user already has one of this ``kind`` under way (by any worker,
+    when the limiter's storage is shared): with slow relays or a slow assistant, one user could
+    otherwise hold every worker.
+
+    The slot is a counter in the limiter's storage, cleared when the call ends; it expires by
     itself after gunicorn's worker timeout, the longest a killed worker could have held it.
     """
     seconds = current_app.config["PROSPECTRA"]["server"]["worker_timeout_seconds"]
     slot, who = RateLimitItemPerSecond(1, seconds), str(current_user.id)
-    if not limiter.limiter.hit(slot, "sending", who):
-        raise relay.RelayError(_("A message is already being sent: try again in a moment."))
+    if not limiter.limiter.hit(slot, kind, who):
+        raise busy
     try:
-        return relay.send(connection, message)
+        return call(*args)
     finally:
-        limiter.limiter.clear(slot, "sending", who)
+        limiter.limiter.clear(slot, kind, who)
 
 
 def _drafts_full() -> str:
@@ -246,7 +259,7 @@ def _generate(form, found):
     if not _within_limit("generations"):
         return _compose_page(form, found, error=_too_many())
     try:
-        text = assist.generate(form.prompt.data)
+        text = _generate_alone(form.prompt.data)
     except assist.AssistError as e:
         return _compose_page(form, found, error=str(e))
     store.set_body(found, text[:MAX_BODY])
