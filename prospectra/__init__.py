@@ -29,6 +29,7 @@ from .dashboard import bp as dashboard_bp
 from .extensions import limiter
 from .extensions import login_manager
 from .health import bp as health_bp
+from .health.probes import AnyHostForProbes
 from .help import bp as help_bp
 from .home import bp as home_bp
 from .legal import bp as legal_bp
@@ -93,7 +94,8 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     app.context_processor(lambda: {"service": settings["service"]})
 
     # Outermost layers: replay public pages to cookieless visitors and unchanged pages to the
-    # browser that asked for them, trust the configured proxies, then let no undeclared cookie out.
+    # browser that asked for them, trust the configured proxies, let health probes in by any
+    # Host, then let no undeclared cookie out.
     app.wsgi_app = ResponseCache(
         app.wsgi_app,
         enabled=replay,
@@ -102,6 +104,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     proxy = settings["proxy"]
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy["x_for"], x_proto=proxy["x_proto"],
                             x_host=proxy["x_host"])  # fmt: skip
+    app.wsgi_app = AnyHostForProbes(app.wsgi_app, settings["service"]["domain"])
     app.wsgi_app = CookieGuard(
         app.wsgi_app,
         registry.declared(settings),

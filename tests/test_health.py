@@ -25,12 +25,21 @@ def test_readiness_names_each_service_it_checked(client):
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
 def test_health_checks_answer_plain_http_in_production(app_factory, settings, path):
     # The orchestrator probes the worker directly, not through the TLS proxy: no https redirect.
-    # Production answers only its domain (TRUSTED_HOSTS): a probe by address sends it as Host.
+    # Production answers only its domain (TRUSTED_HOSTS), but a probe may name the worker by its
+    # address: the health checks answer it; pages refuse that Host.
     settings["app"] |= {"environment": "production", "secret_key": "k" * 40}
     settings["mail"] = {"encryption_key": MAIL_KEY}
     settings["service"] = {"domain": "app.prospectra.example"}
     client = app_factory(settings).test_client()
-    probe = {"base_url": "http://10.0.0.5:8000", "headers": {"Host": "app.prospectra.example"}}
-    response = client.get(path, **probe)
-    assert response.status_code == 200
-    assert client.get("/", **probe).status_code == 301  # pages do redirect
+    for host in ("10.0.0.5:8000", "app.prospectra.example", "[fd00::5]:8000"):
+        probe = {"base_url": "http://10.0.0.5:8000", "headers": {"Host": host}}
+        response = client.get(path, **probe)
+        assert response.status_code == 200, host
+        assert host not in response.get_data(as_text=True)
+    by_name = {"base_url": "http://10.0.0.5:8000", "headers": {"Host": "app.prospectra.example"}}
+    assert client.get("/", **by_name).status_code == 301  # pages do redirect
+    by_address = {"base_url": "http://10.0.0.5:8000", "headers": {"Host": "10.0.0.5:8000"}}
+    assert client.get("/", **by_address).status_code == 400  # and answer only the domain
+    forwarded = {"base_url": "http://10.0.0.5:8000",
+                 "headers": {"Host": "10.0.0.5:8000", "X-Forwarded-Host": "evil.test"}}  # fmt: skip
+    assert client.get(path, **forwarded).status_code == 200
