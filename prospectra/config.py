@@ -156,6 +156,7 @@ def _check(s: dict[str, Any]) -> None:
         raise ConfigError(
             "service.domain: a host name such as app.example.org (no scheme, port or path)"
         )
+    _between(s, "service.public_port", 0, 65535)
     if not _EMAIL.fullmatch(s["service"]["contact_email"]):
         raise ConfigError("service.contact_email: not an e-mail address")
     try:
@@ -320,6 +321,50 @@ def instance_secret(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+INSTANCE_MARKER = "ENVIRONMENT"
+
+
+def check_instance(
+    settings: dict[str, Any], instance_path: Path, environ: Mapping[str, str] = os.environ
+) -> None:
+    """Mark an instance folder production uses; refuse development settings over a marked one.
+
+    A cron line or a shell missing the environment file would otherwise run on development
+    settings and quietly create a second database and secret key beside the production data.
+    Called before anything is created in the folder. Production marks a folder that exists (or that
+    its SQLite database will need): on PostgreSQL the disk may be read-only, and the marker, which
+    also names $PROSPECTRA_CONFIG for the refusal's message, is then best effort.
+
+    :raises ConfigError: development settings over a folder marked by production.
+    """
+    marker = instance_path / INSTANCE_MARKER
+    if settings["app"]["environment"] == "production":
+        sqlite = not settings["database"]["url"]
+        if marker.exists() or not (instance_path.is_dir() or sqlite):
+            return
+        lines = ["production", f"{FILE_VARIABLE}={environ.get(FILE_VARIABLE, '')}"]
+        try:
+            instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write("\n".join(lines) + "\n")
+        except OSError:
+            pass  # a read-only or foreign folder: production runs all the same
+        return
+    try:
+        lines = marker.read_text().splitlines()
+    except OSError:
+        return  # no marker: a development folder
+    if lines[:1] != ["production"]:
+        return
+    said = dict(line.partition("=")[::2] for line in lines[1:])
+    expected = said.get(FILE_VARIABLE) or "the production settings file"
+    raise ConfigError(
+        f"app.environment: {instance_path} holds production data; set {FILE_VARIABLE} "
+        f"({expected}) / the production environment (see README)"
+    )
+
+
 def flask_config(settings: dict[str, Any], instance_path: Path) -> dict[str, Any]:
     """Map the settings to the keys Flask and its extensions read."""
     session, cookies = settings["session"], settings["cookies"]
@@ -357,11 +402,27 @@ def flask_config(settings: dict[str, Any], instance_path: Path) -> dict[str, Any
         "CSRF_COOKIE_NAME": registry.cookie_name(registry.CSRF, relaxed=relaxed),
         # A login form left open stays valid as long as a session could last.
         "WTF_CSRF_TIME_LIMIT": int(absolute.total_seconds()),
-        "WTF_CSRF_SSL_STRICT": True,
+        # Production checks the Referer against public_origin() itself (security.py): Flask-WTF's
+        # own check compares with the forwarded Host, whose port depends on the proxy's spelling.
+        "WTF_CSRF_SSL_STRICT": public_origin(settings) is None,
         "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
         "RATELIMIT_STORAGE_URI": settings["limits"]["storage_uri"],
         "RATELIMIT_HEADERS_ENABLED": False,
     }
+
+
+def public_origin(settings: dict[str, Any]) -> str | None:
+    """The origin browsers send in Origin and Referer, from [service] domain and public_port.
+
+    Production compares with this, never with the Host the proxy forwards: nginx's usual
+    ``X-Forwarded-Host $host`` drops a port such as 8443, and every login then failed the
+    same-origin checks. Development has none (it compares with the request's own host).
+    """
+    if settings["app"]["environment"] != "production":
+        return None
+    service = settings["service"]
+    port = service["public_port"]
+    return f"https://{service['domain']}" + (f":{port}" if port not in (0, 443) else "")
 
 
 def _trusted_hosts(settings: dict[str, Any]) -> list[str] | None:
@@ -369,7 +430,7 @@ def _trusted_hosts(settings: dict[str, Any]) -> list[str] | None:
 
     A forged ``Host: evil.test`` would otherwise come back in the http -> https redirect and in
     every absolute URL. Behind ProxyFix with ``x_host`` the name checked is the proxy's
-    X-Forwarded-Host. Loopback names are kept for a health check run on the same machine (gunicorn
+    X-Forwarded-Host, with or without a port (Werkzeug ignores the port here). Loopback names are kept for a health check run on the same machine (gunicorn
     listens on 127.0.0.1); a probe from another machine sends ``Host: <domain>``. Development
     answers any host.
     """

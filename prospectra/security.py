@@ -10,12 +10,16 @@ from pathlib import Path
 from flask import Flask
 from flask import Response
 from flask import abort
+from flask import current_app
 from flask import g
 from flask import request
 from flask import url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import same_origin
 from markupsafe import Markup
 
+from .config import public_origin
 from .consent import decision
 from .extensions import csrf
 from .extensions import talisman
@@ -65,6 +69,7 @@ def init_app(app: Flask) -> None:
     )
     app.before_request(_refuse_cross_site_writes)  # before Flask-WTF's own check
     csrf.init_app(app)
+    app.before_request(_check_referrer)  # after Flask-WTF's token check
     app.after_request(_add_headers)
     integrity = _StaticIntegrity(Path(app.static_folder))
     app.jinja_env.globals["script_tag"] = integrity.script_tag
@@ -89,8 +94,30 @@ def _refuse_cross_site_writes() -> None:
             abort(403)
         return
     origin = request.headers.get("Origin")
-    if origin is not None and origin != request.host_url.rstrip("/"):
+    if origin is not None and origin != _expected_origin():
         abort(403)
+
+
+def _expected_origin() -> str:
+    """Production: the configured public origin; development: the request's own host."""
+    return public_origin(current_app.config["PROSPECTRA"]) or request.host_url.rstrip("/")
+
+
+def _check_referrer() -> None:
+    """Production's strict Referer check, as Flask-WTF's WTF_CSRF_SSL_STRICT does it (turned off
+    there), but against the configured origin rather than the Host the proxy forwards.
+
+    It runs exactly where Flask-WTF validated a token on this request (``g.csrf_valid``), so
+    exempt views and safe methods are treated as Flask-WTF treats them; the answer on failure is
+    Flask-WTF's own error. Development keeps Flask-WTF's check (WTF_CSRF_SSL_STRICT on).
+    """
+    expected = public_origin(current_app.config["PROSPECTRA"])
+    if expected is None or not g.get("csrf_valid", False):
+        return
+    if not request.referrer:
+        raise CSRFError("The referrer header is missing.")
+    if not same_origin(request.referrer, expected + "/"):
+        raise CSRFError("The referrer does not match the host.")
 
 
 def content_security_policy() -> str:
