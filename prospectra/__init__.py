@@ -20,6 +20,7 @@ from .analytics import setup as analytics
 from .analytics.views import bp as analytics_bp
 from .auth import bp as auth_bp
 from .config import PROJECT_ROOT
+from .config import check_instance
 from .config import flask_config
 from .config import load_settings
 from .consent import decision as consent
@@ -49,16 +50,18 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     :raises prospectra.config.ConfigError: when a setting is invalid.
     """
     settings = load_settings(overrides)
+    instance_path = Path(settings["app"]["instance_path"] or PROJECT_ROOT / "instance")
+    check_instance(settings, instance_path)  # before the secret key or a database file is created
     app = Flask(
-        __name__,
-        instance_path=settings["app"]["instance_path"] or str(PROJECT_ROOT / "instance"),
-        template_folder=PROJECT_ROOT / "templates",
+        __name__, instance_path=str(instance_path), template_folder=PROJECT_ROOT / "templates"
     )
     app.testing = testing
     app.config.from_mapping(flask_config(settings, Path(app.instance_path)))
 
+    # `flask --app wsgi ... --help` only lists commands: no database file, upgrade or version row.
+    listing = cli.only_help()
     # Extensions, in dependency order: the database (and its migrations) before the session store.
-    database.init_app(app)
+    database.init_app(app, start=not listing)
     sessions.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
@@ -67,7 +70,8 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     policy.init_app(app)
     consent.init_app(app)
     withdrawal.init_app(app)
-    versions.init_app(app)
+    if not listing:
+        versions.init_app(app)
     mail_crypto.init_app(app)
     security.init_app(app)
     page_cache.init_app(app)

@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import make_url
 
 from . import accounts
 from . import session_index
@@ -121,6 +122,30 @@ privacy_group.add_command(audit_cli.evidence)
 
 
 def init_app(app: Flask) -> None:
-    """Add the command groups to the application's CLI."""
+    """Add the command groups to the application's CLI; under `flask`, say where it writes."""
     for group in (users, sessions_group, privacy_group, analytics_group):
         app.cli.add_command(group)
+    # Printed when the `flask` command loads the app to run a command (once per invocation,
+    # `flask run` included), not for --help, which reaches no database; never by gunicorn, which
+    # loads it outside click in every worker. On stderr: a command's output (--json) stays clean.
+    if click.get_current_context(silent=True) is not None and not only_help():
+        click.echo(where(app), err=True)
+
+
+def where(app: Flask) -> str:
+    """One line: the environment, the database (password hidden) and the instance folder."""
+    database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+    environment = app.config["PROSPECTRA"]["app"]["environment"]
+    return f"prospectra: {environment}, database {database} (instance {app.instance_path})"
+
+
+def only_help() -> bool:
+    """Whether the `flask` command loads the app only to list its commands (--help).
+
+    Flask imports the app before click parses the command's own options, so --help is read from
+    the command line. Only then does the app skip its start-up database work.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return False  # gunicorn, tests: the app starts for real
+    return any(arg in ctx.find_root().help_option_names for arg in sys.argv[1:])

@@ -35,15 +35,24 @@ PRIVATE_FOLDER, PRIVATE_FILE = 0o700, 0o600
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, *, start: bool = True) -> None:
     """Bind SQLAlchemy and Flask-Migrate; upgrade the schema to head if the settings ask for it.
 
     The upgrade runs before the session store is set up, so that the store's table comes from the
     migrations; a lock keeps several workers (or hosts, on PostgreSQL) starting at once from racing.
+
+    :param start: False when the CLI only shows its help: nothing may reach the configured
+        database, so the app binds to an empty in-memory one (Flask-Session creates its table
+        there as it binds) and creates and upgrades nothing.
     """
-    _keep_files_private(app)
+    if start:
+        _keep_files_private(app)
+    else:
+        app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", SQLALCHEMY_ENGINE_OPTIONS={})
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
+    if not start:
+        return
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)

@@ -1,0 +1,112 @@
+"""The CLI says where it writes, refuses development settings over production data, and its --help
+reaches no database. Real `flask --app wsgi` processes with the settings in their environment."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from prospectra.config import PROJECT_ROOT
+from tests import backends
+from tests.helpers import MAIL_KEY
+from tests.served import GUNICORN
+from tests.served import environment
+
+FLASK = GUNICORN.parent / "flask"
+PRODUCTION = {
+    "app": {"environment": "production", "secret_key": "p" * 40},
+    "service": {"domain": "app.prospectra.example"},
+    "mail": {"encryption_key": MAIL_KEY},
+}
+
+
+def flask(settings: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(FLASK), "--app", "wsgi", *args],
+        cwd=PROJECT_ROOT,
+        env=environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_a_command_names_the_environment_and_sqlite_file_on_stderr(tmp_path):
+    instance = tmp_path / "instance"
+    result = flask({"app": {"instance_path": str(instance)}}, "privacy", "status", "--json")
+    assert result.returncode == 0, result.stderr
+    database = f"sqlite:///{instance / 'prospectra.sqlite3'}"
+    assert result.stderr.splitlines() == [
+        f"prospectra: development, database {database} (instance {instance})"
+    ]
+    assert result.stdout.startswith("{")  # the JSON is alone on stdout
+
+
+def test_a_postgresql_password_is_hidden_in_the_line(tmp_path):
+    backends.require_services()
+    with backends.postgres_schema() as url:
+        with_password = url.replace(
+            "postgresql+psycopg://postgres@", "postgresql+psycopg://postgres:s3cret-pw@"
+        )
+        assert with_password != url
+        settings = {"app": {"instance_path": str(tmp_path)}, "database": {"url": with_password}}
+        result = flask(settings, "privacy", "status")
+    assert result.returncode == 0, result.stderr
+    assert "s3cret-pw" not in result.stderr + result.stdout
+    line = result.stderr.splitlines()[0]
+    assert line.startswith("prospectra: development, database postgresql+psycopg://postgres:***@")
+
+
+def test_development_refuses_an_instance_folder_production_has_used(tmp_path):
+    instance = tmp_path / "instance"
+    production = PRODUCTION | {"app": PRODUCTION["app"] | {"instance_path": str(instance)}}
+    assert flask(production, "privacy", "status").returncode == 0
+    assert (instance / "ENVIRONMENT").read_text().startswith("production\n")
+    before = files(instance)
+    assert "secret_key" not in before
+
+    result = flask({"app": {"instance_path": str(instance)}}, "users", "delete", "a@example.org")
+    assert result.returncode != 0
+    assert result.stderr.splitlines() == [
+        f"prospectra: configuration error: app.environment: {instance} holds production data; "
+        "set PROSPECTRA_CONFIG (the production settings file) / the production environment "
+        "(see README)"
+    ]
+    assert files(instance) == before  # no development database, no development secret
+    assert flask(production, "privacy", "status").returncode == 0  # production still runs
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["users", "--help"], ["privacy", "audit", "--help"], ["db", "--help"]]
+)
+def test_help_creates_and_upgrades_no_database(tmp_path, args):
+    instance = tmp_path / "instance"
+    result = flask({"app": {"instance_path": str(instance)}}, *args)
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout
+    assert result.stderr == ""
+    assert not {"prospectra.sqlite3", "migrate.lock"} & set(files(instance))
+
+
+def test_the_refusal_names_the_settings_file_production_used(tmp_path):
+    instance, settings_file = tmp_path / "instance", tmp_path / "production.toml"
+    settings_file.write_text("# production settings come from the environment in this test\n")
+    production = PRODUCTION | {"app": PRODUCTION["app"] | {"instance_path": str(instance)}}
+    marked = subprocess.run(
+        [str(FLASK), "--app", "wsgi", "privacy", "status"],
+        cwd=PROJECT_ROOT,
+        env=environment(production) | {"PROSPECTRA_CONFIG": str(settings_file)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert marked.returncode == 0, marked.stderr
+    result = flask({"app": {"instance_path": str(instance)}}, "sessions", "purge")
+    assert result.returncode != 0
+    assert f"set PROSPECTRA_CONFIG ({settings_file})" in result.stderr
