@@ -24,6 +24,12 @@ def _worker_timeout() -> int:
         sys.exit(f"prospectra: configuration error: {error}")
 
 
+# A worker still busy after `timeout` seconds is killed and the client gets gunicorn's own bare
+# 500. The app's slow calls have deadlines of their own, [mail] timeout_seconds (the whole SMTP
+# conversation) and [assist] timeout_seconds (the whole call to the writing assistant); the
+# settings refuse either unless it ends at least 5 s before this timeout, so a slow relay or
+# provider gets the app's page ("try again later", the text kept), never a killed worker. Raise
+# [server] worker_timeout_seconds, not --timeout, to give them longer.
 timeout = _worker_timeout()
 graceful_timeout = 20
 # The proxy in front is trusted for X-Forwarded-* by the app's [proxy] settings (ProxyFix);
@@ -31,6 +37,20 @@ graceful_timeout = 20
 forwarded_allow_ips = "127.0.0.1"
 accesslog = "-"
 errorlog = "-"
+# One line per request: client, time, method, path, status, bytes, milliseconds, user agent.
+# %(h)s is REMOTE_ADDR as the app's ProxyFix sets it (it rewrites the environ gunicorn logs): the
+# address the trusted proxy reports in X-Forwarded-For, counted per [proxy] x_for, the same one the
+# login throttle keys on; without a proxy ([proxy] x_for = 0) the peer's. Not the raw
+# X-Forwarded-For header: its leftmost entries are whatever the client sent. No query string
+# (%(U)s, not %(r)s), no Referer (a same-origin Referer carries one too) and no Cookie: a token or
+# a session id never reaches the log.
+access_log_format = '%(h)s - - %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# No control socket (gunicorn 25.1+). Its default is one path per user ($XDG_RUNTIME_DIR or
+# ~/.gunicorn/gunicorn.ctl): a second instance run by the same user took it over and deleted it on
+# exit. Nothing here uses gunicornc: systemd or the operator manages the master by signals (HUP
+# reloads, TERM stops, TTIN/TTOU adjust workers), and a socket would be one more control channel
+# to secure.
+control_socket_disable = True
 
 
 def on_starting(server):

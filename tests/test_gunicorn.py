@@ -6,14 +6,19 @@ data, production settings behind a simulated TLS proxy (X-Forwarded-* headers).
 
 from __future__ import annotations
 
+import runpy
+import socket
 import subprocess
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from prospectra.accounts import create_user
 from prospectra.config import PROJECT_ROOT
 from tests import backends
+from tests import served
 from tests.faults import free_port
 from tests.helpers import MAIL_KEY
 from tests.helpers import PASSWORD
@@ -109,3 +114,63 @@ def test_an_invalid_setting_stops_the_service_with_one_line_and_no_worker(comman
     assert "Traceback" not in output
     assert "Booting worker" not in output
     assert "Listening at" not in output and "Running on" not in output
+
+
+def on_sqlite(tmp_path, name: str) -> dict:
+    """Production behind the simulated proxy, one worker on SQLite: no PostgreSQL or Redis needed."""
+    return {
+        "app": {"environment": "production", "secret_key": "g" * 48,
+                "instance_path": str(tmp_path / name)},
+        "service": {"domain": "app.prospectra.example"},
+        "mail": {"encryption_key": MAIL_KEY},
+        "proxy": {"x_for": 1, "x_proto": 1, "x_host": 1},
+    }  # fmt: skip
+
+
+def test_two_instances_create_no_control_socket_and_leave_another_ones_alone(tmp_path, monkeypatch):
+    # gunicorn's default is one socket per user (~/.gunicorn/gunicorn.ctl without
+    # XDG_RUNTIME_DIR): a second instance took it over and deleted it on exit.
+    with tempfile.TemporaryDirectory(prefix="gh", dir="/tmp") as name:  # short: AF_UNIX limit
+        home = Path(name)
+        monkeypatch.setenv("HOME", name)
+        monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+        (home / ".gunicorn").mkdir()
+        default = home / ".gunicorn" / "gunicorn.ctl"
+        with socket.socket(socket.AF_UNIX) as someone_elses:
+            someone_elses.bind(str(default))
+            first = Gunicorn(on_sqlite(tmp_path, "first"), tmp_path / "first.log", workers=1)
+            second = Gunicorn(on_sqlite(tmp_path, "second"), tmp_path / "second.log", workers=1)
+            try:
+                first.start()
+                second.start()
+                first.stop()
+                assert Visitor(second.port).get("/healthz").status == 200
+            finally:
+                first.stop()
+                second.stop()
+            assert default.is_socket()
+            assert sorted(home.rglob("*")) == [home / ".gunicorn", default]
+    assert "Control socket" not in first.errors() + second.errors()
+
+
+def test_the_access_log_names_the_client_the_proxy_reports_and_no_secret(tmp_path, monkeypatch):
+    conf = runpy.run_path(str(PROJECT_ROOT / "config" / "gunicorn.conf.py"))
+    monkeypatch.setattr(served, "ACCESS_FORMAT", conf["access_log_format"])
+    server = Gunicorn(on_sqlite(tmp_path, "instance"), tmp_path / "access.log", workers=1)
+    server.start()
+    try:
+        # Sent from 127.0.0.1 (the proxy) with X-Forwarded-For as nginx sets it.
+        visitor = Visitor(server.port, cookies={"__Host-session": "secret-session-id"})
+        assert visitor.get("/login?next=/dashboard%3Ftoken%3Dsecret-token").status == 200
+        spoofed = Visitor(server.port, address="198.51.100.1, 203.0.113.7")
+        assert spoofed.get("/legal/cookies").status == 200
+    finally:
+        server.stop()
+    lines = [line for line in server.log.read_text().splitlines() if "/healthz" not in line]
+    assert len(lines) == 2
+    assert all(line.startswith("203.0.113.7 - - [") for line in lines)
+    assert '"GET /login HTTP/1.1" 200 ' in lines[0]
+    assert '"GET /legal/cookies HTTP/1.1" 200 ' in lines[1]
+    log = "\n".join(lines)
+    assert "127.0.0.1" not in log and "198.51.100.1" not in log
+    assert "secret" not in log and "next=" not in log
