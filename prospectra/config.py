@@ -430,9 +430,9 @@ def _trusted_hosts(settings: dict[str, Any]) -> list[str] | None:
 
     A forged ``Host: evil.test`` would otherwise come back in the http -> https redirect and in
     every absolute URL. Behind ProxyFix with ``x_host`` the name checked is the proxy's
-    X-Forwarded-Host, with or without a port (Werkzeug ignores the port here). Loopback names are kept for a health check run on the same machine (gunicorn
-    listens on 127.0.0.1); a probe from another machine sends ``Host: <domain>``. Development
-    answers any host.
+    X-Forwarded-Host, with or without a port (Werkzeug ignores the port here). Loopback names are
+    kept for a health check run on the same machine (gunicorn listens on 127.0.0.1); a probe from
+    another machine sends ``Host: <domain>``. Development answers any host.
     """
     if settings["app"]["environment"] != "production":
         return None
