@@ -6,10 +6,7 @@ A GA-like tag on app.example.org sets `_ga` on the parent domain, `_gat_*` there
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from flask import template_rendered
 
 from prospectra import create_app
 from prospectra.consent import withdrawal
@@ -23,6 +20,7 @@ from prospectra.testing import parse_set_cookie
 from tests.helpers import BufferedClient
 from tests.helpers import csrf_token
 from tests.measurement import SCRIPT
+from tests.test_page_cache import renders
 
 SITE = "https://app.example.org"
 GONE = "Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0"
@@ -149,20 +147,6 @@ def test_without_a_provider_there_is_no_sweep_at_all(tmp_path):
     client = visitor(app)
     give(client, "_ga")
     assert provider_deletions(get(client, "/")) == []
-
-
-@contextlib.contextmanager
-def renders(app):
-    names: list[str] = []
-
-    def record(sender, template, context, **extra):
-        names.append(template.name)
-
-    template_rendered.connect(record, app)
-    try:
-        yield names
-    finally:
-        template_rendered.disconnect(record, app)
 
 
 def test_a_page_served_from_the_page_cache_still_sweeps_a_stale_cookie(tmp_path):
