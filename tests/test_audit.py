@@ -269,24 +269,16 @@ def ga_like(origin: str, written_under: str = "/legal") -> dict:
     cannot reach it. Served as www.app.localhost: in Chromium, Domain=app.localhost is then a
     real domain cookie (on 127.0.0.1 or localhost a Domain is kept host-only).
     """
-    return {
-        "providers": ["script"],
-        "script": {
-            "name": "Example Analytics",
-            "controller": "Example Analytics Ltd",
-            "category": "audience_measurement",
-            "policy_url": "https://example.net/privacy",
-            "src": f"{origin}/ga.js?domain=app.localhost&path={written_under}",
-            "origins": [origin],
-            "purpose": "Audience statistics by Example Analytics.",
-            "cookies": [
-                {"name": "_ga", "retention_days": 395, "purpose": "Visitor id.",
-                 "domain": "app.localhost"},
-                {"name": "_ga_*", "retention_days": 395, "purpose": "Session.",
-                 "path": "/legal"},
-            ],
-        },
+    analytics = script_provider(origin)
+    analytics["script"] |= {
+        "src": f"{origin}/ga.js?domain=app.localhost&path={written_under}",
+        "cookies": [
+            {"name": "_ga", "retention_days": 395, "purpose": "Visitor id.",
+             "domain": "app.localhost"},
+            {"name": "_ga_*", "retention_days": 395, "purpose": "Session.", "path": "/legal"},
+        ],
     }  # fmt: skip
+    return analytics
 
 
 def ga_audit(tmp_path, tag_server, written_under: str):
