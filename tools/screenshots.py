@@ -13,21 +13,16 @@ downloaded). Nothing is sent anywhere: the tag is not loaded before consent.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-
-from werkzeug.serving import WSGIRequestHandler
-from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from prospectra import create_app  # noqa: E402
 from prospectra.audit.chromium import chromium  # noqa: E402
+from prospectra.audit.evidence import served  # noqa: E402
 
 VIEWPORT = {"width": 1000, "height": 700}
 DEMO = {
@@ -54,25 +49,6 @@ DEMO = {
 }
 # (file name, path, whole page?) for each language; "" for English, ".fr" for French.
 SHOTS = [("consent-banner{}.png", "/", False), ("consent-preferences{}.png", "/consent", True)]
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def served(app) -> Iterator[str]:
-    """Serve ``app`` on a free 127.0.0.1 port for the block; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def take(executable: str, out: Path) -> list[Path]:

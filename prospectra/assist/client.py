@@ -98,9 +98,8 @@ class _Call:
         if worker.is_alive():
             self.client.close()  # the thread's read fails and it ends; its outcome is ignored
             raise httpx.ReadTimeout("the call took longer than the timeout")
-        if isinstance(self.outcome, BaseException):
-            raise self.outcome
-        assert self.outcome is not None  # nosec B101 (set by _run before it ends)
+        if isinstance(self.outcome, BaseException) or self.outcome is None:
+            raise self.outcome or httpx.ReadTimeout("no outcome")  # _run always sets one
         return self.outcome
 
     def _run(self) -> None:

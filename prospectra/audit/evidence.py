@@ -117,7 +117,7 @@ def _sha256(path: Path) -> str:
 
 def _screenshot_banner(app: Flask, bundle: Path, executable: str) -> None:
     """The home page as a first-time visitor sees it, banner included, in each language."""
-    with _served(app) as url, chromium(executable) as (_, browser):
+    with served(app) as url, chromium(executable) as (_, browser):
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         context.set_extra_http_headers(QUIET)
         page = context.new_page()
@@ -131,7 +131,7 @@ def _screenshot_banner(app: Flask, bundle: Path, executable: str) -> None:
 
 
 @contextlib.contextmanager
-def _served(app: Flask) -> Iterator[str]:
+def served(app: Flask) -> Iterator[str]:
     """Serve ``app`` on a free 127.0.0.1 port for the block, as if behind the TLS proxy.
 
     The scheme is set to https so that a production configuration, which redirects plain http,
