@@ -41,9 +41,9 @@ chromium:
 
 ## Refresh the French catalog after changing texts: extract, merge, then translate and compile.
 translations: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
-	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations -w 100
-	@echo "Translate the new msgids in translations/fr/LC_MESSAGES/messages.po, then: make compile-translations"
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o prospectra/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i prospectra/translations/messages.pot -d prospectra/translations -w 100
+	@echo "Translate the new msgids in prospectra/translations/fr/LC_MESSAGES/messages.po, then: make compile-translations"
 
 compile-translations: $(STAMP)
-	$(VENV)/bin/pybabel compile -d translations
+	$(VENV)/bin/pybabel compile -d prospectra/translations

@@ -1,11 +1,3 @@
-"""The WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi ...`."""
+"""In a checkout, `flask --app wsgi ...` and `make serve`: the app of prospectra/wsgi.py."""
 
-import sys
-
-from prospectra import create_app
-from prospectra.config import ConfigError
-
-try:
-    app = create_app()
-except ConfigError as error:
-    sys.exit(f"prospectra: configuration error: {error}")
+from prospectra.wsgi import app  # noqa: F401

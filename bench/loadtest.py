@@ -1,8 +1,8 @@
 """Load and soak: simulated users log in, browse and log out against two gunicorn workers.
 
-Starts a private redis-server, a PostgreSQL schema of its own and gunicorn (config/gunicorn.conf.py,
-2 sync workers, production settings behind a simulated TLS proxy, Redis sessions, PostgreSQL
-data). Each simulated user has an account and an address of its own, and loops until the time is
+Starts a private redis-server, a PostgreSQL schema of its own and gunicorn
+(prospectra/gunicorn_conf.py, 2 sync workers, production settings behind a simulated TLS proxy,
+Redis sessions, PostgreSQL data). Each simulated user has an account and an address of its own, and loops until the time is
 up: log in, browse logged-in and public pages with a think time, log out. Passes (exit 0) when:
 no 5xx, no lost session (a logged-in page never sends a logged-in user to the login form), no
 request error, and Redis holds exactly the sessions of the users logged in when the time is up

@@ -3,7 +3,7 @@
 Starts, all on 127.0.0.1: a private redis-server, Prospectra twice (embedded: SQLite data and
 sessions; scaled-out: Redis sessions and PostgreSQL data), both in production mode behind a
 simulated TLS proxy, and bench/bare_app.py; every server under the same gunicorn settings
-(config/gunicorn.conf.py). wrk loads each target for a bounded time, in interleaved rounds; the
+(prospectra/gunicorn_conf.py). wrk loads each target for a bounded time, in interleaved rounds; the
 best round of each label is reported (other load only slows a run down), with the server's CPU
 per request, and ratios to the bare page of the same size. Then a 60 s mixed run against both
 apps, with the workers' RSS before and after. See bench/README.md.

@@ -19,9 +19,9 @@ from . import sessions
 from .analytics import setup as analytics
 from .analytics.views import bp as analytics_bp
 from .auth import bp as auth_bp
-from .config import PROJECT_ROOT
 from .config import check_instance
 from .config import flask_config
+from .config import instance_folder
 from .config import load_settings
 from .consent import decision as consent
 from .consent import withdrawal
@@ -50,11 +50,9 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     :raises prospectra.config.ConfigError: when a setting is invalid.
     """
     settings = load_settings(overrides)
-    instance_path = Path(settings["app"]["instance_path"] or PROJECT_ROOT / "instance")
+    instance_path = instance_folder(settings)
     check_instance(settings, instance_path)  # before the secret key or a database file is created
-    app = Flask(
-        __name__, instance_path=str(instance_path), template_folder=PROJECT_ROOT / "templates"
-    )
+    app = Flask(__name__, instance_path=str(instance_path))
     app.testing = testing
     app.config.from_mapping(flask_config(settings, Path(app.instance_path)))
 

@@ -1,4 +1,4 @@
-"""Settings: config/default.toml, then $PROSPECTRA_CONFIG, then PROSPECTRA_* variables.
+"""Settings: prospectra/default.toml, then $PROSPECTRA_CONFIG, then PROSPECTRA_* variables.
 
 Flask's own ``from_file`` keeps only upper-case keys and replaces nested tables whole, so the
 project reads its lower-case TOML tables itself, validates them against default.toml (which is the
@@ -27,8 +27,11 @@ from .mail import crypto
 from .mail import network
 from .privacy import registry
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_FILE = PROJECT_ROOT / "config" / "default.toml"
+PACKAGE = Path(__file__).resolve().parent
+# The checkout above the package in a development install (make serve, the tests); in an installed
+# package it is site-packages, which holds no pyproject.toml.
+PROJECT_ROOT = PACKAGE.parent
+DEFAULT_FILE = PACKAGE / "default.toml"
 ENV_PREFIX = "PROSPECTRA_"
 FILE_VARIABLE = "PROSPECTRA_CONFIG"
 ONE_YEAR = 365 * 24 * 3600
@@ -64,6 +67,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as f:
             return tomllib.load(f)
     except OSError as e:
+        if path == DEFAULT_FILE:
+            raise ConfigError(
+                f"the package's own settings file {path} is missing ({e.strerror}): "
+                "reinstall prospectra; its wheel must include prospectra/default.toml"
+            ) from None
         raise ConfigError(f"{FILE_VARIABLE}: cannot read {path}: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
@@ -98,7 +106,7 @@ def _merge(target: dict, source: Mapping, schema: dict, prefix: str) -> None:
     for key, value in source.items():
         where = f"{prefix}{key}"
         if key not in schema:
-            raise ConfigError(f"{where}: unknown key (config/default.toml lists every key)")
+            raise ConfigError(f"{where}: unknown key (prospectra/default.toml lists every key)")
         expected = schema[key]
         if isinstance(expected, dict):
             if not isinstance(value, Mapping):
@@ -142,6 +150,8 @@ def _check(s: dict[str, Any]) -> None:
         )
     if s["app"]["instance_path"] and not Path(s["app"]["instance_path"]).is_absolute():
         raise ConfigError("app.instance_path: must be an absolute path")
+    if production and not s["app"]["instance_path"] and not in_checkout():
+        raise ConfigError("app.instance_path: required in production (an absolute path)")
     secret = s["app"]["secret_key"]
     if secret and len(secret) < 32:
         raise ConfigError("app.secret_key: must be at least 32 characters")
@@ -243,7 +253,7 @@ def _check_mail(s: dict[str, Any], production: bool) -> None:
             crypto.parse_key(key)
         except (TypeError, AttributeError, ValueError):
             raise ConfigError(
-                f"{name}: not a Fernet key (32 bytes, url-safe base64; see config/default.toml)"
+                f"{name}: not a Fernet key (32 bytes, url-safe base64; see prospectra/default.toml)"
             ) from None
 
 
@@ -297,6 +307,23 @@ def _one_of(s: dict, dotted: str, allowed: tuple[str, ...]) -> None:
 def _between(s: dict, dotted: str, low: float, high: float) -> None:
     if not low <= _get(s, dotted) <= high:
         raise ConfigError(f"{dotted}: must be between {low} and {high}")
+
+
+def in_checkout() -> bool:
+    """Whether the package runs from a source checkout (an editable install) rather than a wheel."""
+    return (PROJECT_ROOT / "pyproject.toml").is_file()
+
+
+def instance_folder(settings: dict[str, Any]) -> Path:
+    """Return the folder the running app writes to: ``[app] instance_path``, or its default.
+
+    The default is ``instance/`` in the checkout, whatever the current directory; an installed
+    package has no checkout, so development uses ``instance/`` in the current directory (production
+    requires the setting, see :func:`_check`).
+    """
+    if settings["app"]["instance_path"]:
+        return Path(settings["app"]["instance_path"])
+    return (PROJECT_ROOT if in_checkout() else Path.cwd()) / "instance"
 
 
 def instance_secret(instance_path: Path) -> str:

@@ -23,11 +23,10 @@ from sqlalchemy import make_url
 from sqlalchemy import select
 from sqlalchemy import text
 
-from .config import PROJECT_ROOT
 from .extensions import db
 from .extensions import migrate
 
-MIGRATIONS = PROJECT_ROOT / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any fixed 64-bit number, the same on every host: PostgreSQL's advisory locks are keyed by it.
 MIGRATION_LOCK_KEY = 0x70726F7370656374  # "prospect"
 PRIVATE_FOLDER, PRIVATE_FILE = 0o700, 0o600

@@ -17,7 +17,6 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from .config import PROJECT_ROOT
 from .extensions import babel
 
 LANGUAGES = ("en", "fr")
@@ -26,11 +25,7 @@ NAMES = {"en": "English", "fr": "Français"}
 
 def init_app(app: Flask) -> None:
     """Select the language per request and keep an explicit choice in every link."""
-    babel.init_app(
-        app,
-        locale_selector=select_language,
-        default_translation_directories=str(PROJECT_ROOT / "translations"),
-    )
+    babel.init_app(app, locale_selector=select_language)  # prospectra/translations/
     app.url_defaults(_keep_explicit_language)
     app.after_request(_vary)
     app.context_processor(_catalogue_of_this_request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.helpers import csrf_token
 
 # The fake relays (tests/peers.py) listen on 127.0.0.1 at a free port: tests allow the loopback
-# network and any port, which the defaults refuse (config/default.toml, [mail]).
+# network and any port, which the defaults refuse (prospectra/default.toml, [mail]).
 LOOPBACK_RELAYS = {"allowed_ports": [], "allowed_relay_networks": ["127.0.0.0/8", "::1/128"]}
 
 

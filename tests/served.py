@@ -1,4 +1,4 @@
-"""The app under real gunicorn (config/gunicorn.conf.py), configured by PROSPECTRA_* variables."""
+"""The app under real gunicorn (prospectra/gunicorn_conf.py), set up by PROSPECTRA_* variables."""
 
 from __future__ import annotations
 
@@ -31,7 +31,12 @@ class Gunicorn:
     """gunicorn with ``workers`` sync workers on a free 127.0.0.1 port; access log in ``log``."""
 
     def __init__(
-        self, settings: dict, log: Path, workers: int = 2, app: str = "wsgi:app", nice: int = 0
+        self,
+        settings: dict,
+        log: Path,
+        workers: int = 2,
+        app: str = "prospectra.wsgi:app",
+        nice: int = 0,
     ) -> None:
         self.settings, self.log, self.workers, self.app = settings, log, workers, app
         self.nice = nice
@@ -44,7 +49,7 @@ class Gunicorn:
             "GUNICORN_WORKERS": str(self.workers),
         }
         self.process = subprocess.Popen(
-            ["nice", "-n", str(self.nice), str(GUNICORN), "-c", "config/gunicorn.conf.py",
+            ["nice", "-n", str(self.nice), str(GUNICORN), "-c", "python:prospectra.gunicorn_conf",
              "--access-logfile", str(self.log), "--access-logformat", ACCESS_FORMAT,
              "--error-logfile", str(self.log) + ".errors", self.app],
             cwd=PROJECT_ROOT, env=env,

@@ -39,7 +39,7 @@ def _flat(settings: dict, prefix: str = "") -> dict:
 
 
 @contextlib.contextmanager
-def deployment(tmp_path: Path, settings: dict, app: str = "wsgi:app") -> Iterator[str]:
+def deployment(tmp_path: Path, settings: dict, app: str = "prospectra.wsgi:app") -> Iterator[str]:
     """The app under gunicorn on 127.0.0.1 with one account; yields its base URL."""
     settings = {"app": {"instance_path": str(tmp_path / "instance")}} | settings
     local = create_app(settings, testing=True)

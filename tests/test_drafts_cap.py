@@ -130,8 +130,8 @@ def test_an_invalid_max_drafts_stops_start_naming_the_key(value, message):
 
 
 def test_max_drafts_is_documented_with_its_default():
-    from prospectra.config import PROJECT_ROOT
+    from prospectra.config import DEFAULT_FILE
 
-    toml = (PROJECT_ROOT / "config" / "default.toml").read_text()
+    toml = DEFAULT_FILE.read_text()
     above, _, _ = toml.partition("\nmax_drafts = 100\n")
     assert above.rsplit("\n", 1)[-1].startswith("#") and "Set by ops." in above[-300:]

@@ -54,7 +54,7 @@ def test_evidence_bundle_holds_declaration_policy_banner_hashes_and_settings_but
     assert "__Host-csrf" in (bundle / "policy.en.html").read_text()
     assert '<html lang="fr"' in (bundle / "policy.fr.html").read_text()
     for name in BANNER_FILES:
-        source = Path(app.root_path).parent / name
+        source = Path(app.root_path) / name
         assert manifest["banner_sha256"][name] == hashlib.sha256(source.read_bytes()).hexdigest()
     assert not list(bundle.glob("*.png"))  # no banner: nothing to show
     every_byte = b"".join(p.read_bytes() for p in bundle.rglob("*") if p.is_file())

@@ -55,7 +55,7 @@ PATHS = [
     "/static/app.js",
 ]
 TRAVERSALS = [
-    "/static/../config/default.toml",
+    "/static/../default.toml",
     "/static/%2e%2e/wsgi.py",
     "/static/..%2fwsgi.py",
     "/static/....//....//etc/passwd",

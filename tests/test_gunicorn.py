@@ -1,6 +1,6 @@
 """Production serving: several gunicorn workers share the sessions, which survive a restart.
 
-Real gunicorn (config/gunicorn.conf.py, sync workers) on a free port, Redis sessions, PostgreSQL
+Real gunicorn (prospectra/gunicorn_conf.py, sync workers) on a free port, Redis sessions, PostgreSQL
 data, production settings behind a simulated TLS proxy (X-Forwarded-* headers).
 """
 
@@ -89,8 +89,8 @@ REFUSED = "prospectra: configuration error: consent.banner: must be one of 'auto
 @pytest.mark.parametrize(
     "command",
     [
-        [str(GUNICORN), "-c", "config/gunicorn.conf.py", "wsgi:app"],
-        [str(FLASK), "--app", "wsgi", "privacy", "status"],
+        [str(GUNICORN), "-c", "python:prospectra.gunicorn_conf", "prospectra.wsgi:app"],
+        [str(FLASK), "--app", "prospectra.wsgi", "privacy", "status"],
         [str(FLASK), "--app", "wsgi", "run"],
     ],
     ids=["gunicorn", "flask-privacy-status", "flask-run"],
@@ -154,7 +154,7 @@ def test_two_instances_create_no_control_socket_and_leave_another_ones_alone(tmp
 
 
 def test_the_access_log_names_the_client_the_proxy_reports_and_no_secret(tmp_path, monkeypatch):
-    conf = runpy.run_path(str(PROJECT_ROOT / "config" / "gunicorn.conf.py"))
+    conf = runpy.run_module("prospectra.gunicorn_conf")
     monkeypatch.setattr(served, "ACCESS_FORMAT", conf["access_log_format"])
     server = Gunicorn(on_sqlite(tmp_path, "instance"), tmp_path / "access.log", workers=1)
     server.start()

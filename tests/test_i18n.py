@@ -8,6 +8,7 @@ import sys
 import pytest
 from babel.messages.pofile import read_po
 
+from prospectra.config import PACKAGE
 from prospectra.config import PROJECT_ROOT
 from tests.helpers import PASSWORD
 from tests.helpers import PUBLIC_PAGES
@@ -16,7 +17,7 @@ from tests.test_consent import make_app
 from tests.test_consent import new_client
 
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
-PO = PROJECT_ROOT / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
+PO = PACKAGE / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 PAGES = [*PUBLIC_PAGES, "/consent", "/logged-out"]
 
 
@@ -105,8 +106,7 @@ def test_compiled_catalog_matches_its_source(tmp_path):
 
 
 FRENCH_PAGES = sorted(
-    p.relative_to(PROJECT_ROOT / "templates")
-    for p in (PROJECT_ROOT / "templates").rglob("*.fr.html")
+    p.relative_to(PACKAGE / "templates") for p in (PACKAGE / "templates").rglob("*.fr.html")
 )
 
 
@@ -115,7 +115,7 @@ def test_french_page_keeps_the_logic_of_its_english_original(french):
     import re
 
     english = french.with_name(french.name.replace(".fr.html", ".html"))
-    root = PROJECT_ROOT / "templates"
+    root = PACKAGE / "templates"
 
     def logic(path) -> list[str]:
         source = (root / path).read_text()

@@ -298,7 +298,7 @@ def test_gunicorn_with_two_workers_and_memory_counters_does_not_start(tmp_path):
         "GUNICORN_WORKERS": "2",
     }
     result = subprocess.run(
-        [str(GUNICORN), "-c", "config/gunicorn.conf.py", "wsgi:app"],
+        [str(GUNICORN), "-c", "python:prospectra.gunicorn_conf", "prospectra.wsgi:app"],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     said = [line for line in result.stderr.splitlines() if "[INFO] Starting gunicorn" not in line]

@@ -178,7 +178,8 @@ def test_a_longer_worker_timeout_admits_longer_deadlines():
 def test_gunicorn_takes_its_worker_timeout_from_the_same_setting():
     env = environment({"server": {"worker_timeout_seconds": 45}})
     result = subprocess.run(
-        [str(GUNICORN), "-c", "config/gunicorn.conf.py", "--print-config", "wsgi:app"],
+        [str(GUNICORN), "-c", "python:prospectra.gunicorn_conf", "--print-config",
+         "prospectra.wsgi:app"],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     timeouts = [line.split("=")[1].strip() for line in result.stdout.splitlines()

@@ -19,7 +19,7 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.serving import make_server
 
-from ..config import PROJECT_ROOT
+from ..config import PACKAGE
 from ..privacy import report
 from .chromium import chromium
 
@@ -30,8 +30,8 @@ BANNER_FILES = (
     "templates/consent/settings.html",
     "templates/base.html",
     "templates/_footer.html",
-    "prospectra/static/style.css",
-    "prospectra/static/app.js",
+    "static/style.css",
+    "static/app.js",
 )
 # Settings that say what the policy promises; secrets and connection URLs stay out.
 PRIVACY_SETTINGS = {
@@ -88,7 +88,7 @@ def write_bundle(app: Flask, folder: Path, executable: str) -> Path:
     for name in BANNER_FILES:
         target = bundle / "banner" / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(PROJECT_ROOT / name, target)
+        shutil.copyfile(PACKAGE / name, target)
     if declaration["consent_banner"]:
         _screenshot_banner(app, bundle, executable)
     files = sorted(p for p in bundle.rglob("*") if p.is_file())

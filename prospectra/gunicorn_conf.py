@@ -1,4 +1,8 @@
-"""gunicorn settings: `gunicorn -c config/gunicorn.conf.py wsgi:app` (behind a TLS proxy)."""
+"""gunicorn settings: `gunicorn -c python:prospectra.gunicorn_conf prospectra.wsgi:app`.
+
+Behind a TLS proxy. `python:` makes gunicorn import this module by name, so it works from an
+installed package as from a checkout, whatever the current directory.
+"""
 
 import os
 import sys
@@ -56,7 +60,7 @@ control_socket_disable = True
 def on_starting(server):
     """Refuse to start, in the master, when a setting is invalid or does not fit the workers.
 
-    Without this each worker fails on import (wsgi.py exits with status 1), and gunicorn restarts
+    Without this each worker fails on import (prospectra/wsgi.py exits with status 1), and gunicorn restarts
     workers that exit with 1 forever. Here nothing is listening and no worker exists yet; an
     exception raised in this hook is not caught by gunicorn 27, so SystemExit ends the master.
     The worker count is gunicorn's own (GUNICORN_WORKERS, or -w on the command line).
