@@ -150,3 +150,32 @@ def test_every_example_config_file_loads_with_the_secrets_it_asks_for(path):
     for table, values in written.items():
         for key, value in values.items():
             assert settings[table][key] == value, f"{table}.{key}"
+
+
+def test_a_missing_default_file_is_named_as_the_package_s_own(monkeypatch, tmp_path):
+    from prospectra import config
+
+    monkeypatch.setattr(config, "DEFAULT_FILE", tmp_path / "default.toml")
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ={"PROSPECTRA_CONFIG": str(tmp_path / "site.toml")})
+    message = str(error.value)
+    assert message.startswith(f"the package's own settings file {tmp_path / 'default.toml'}")
+    assert "PROSPECTRA_CONFIG" not in message and "\n" not in message
+
+
+@pytest.mark.parametrize("checkout", [True, False], ids=["checkout", "installed"])
+def test_the_default_instance_folder(monkeypatch, tmp_path, checkout):
+    from prospectra import config
+
+    root = tmp_path / "root"
+    root.mkdir()
+    if checkout:
+        (root / "pyproject.toml").touch()
+    monkeypatch.setattr(config, "PROJECT_ROOT", root)
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(environ={})
+    expected = root / "instance" if checkout else tmp_path / "instance"
+    assert config.instance_folder(settings) == expected
+    if not checkout:  # no folder to fall back on that cron and gunicorn would both find
+        with pytest.raises(ConfigError, match=r"^app\.instance_path: required in production"):
+            load_settings({"app": {"environment": "production"}}, environ={})
