@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: serve test lint audit chromium translations compile-translations
+.PHONY: serve test lint audit system-packages translations compile-translations
 
 $(STAMP): pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
@@ -18,7 +18,7 @@ serve: $(STAMP)
 	$(VENV)/bin/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 ## Run the whole test suite: lint, Flask test client, and a real Chromium.
-test: $(STAMP) chromium lint
+test: $(STAMP) system-packages lint
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
@@ -33,11 +33,16 @@ audit:
 	.venv-audit/bin/pip install --quiet pip-audit
 	.venv-audit/bin/pip-audit --requirement requirements.lock --no-deps --disable-pip --strict
 
-# Browser tests drive Debian's Chromium by path (Playwright cannot download browsers here).
-chromium:
-	@command -v chromium >/dev/null || { \
+# Browser tests drive Debian's Chromium by path (Playwright cannot download browsers here); the
+# deployment test (tests/test_deployment.py) runs Debian's nginx as a master process of its own,
+# never the system service.
+system-packages:
+	@missing=; \
+	command -v chromium >/dev/null || missing=chromium; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	[ -z "$$missing" ] || { \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; }
 
 ## Refresh the French catalog after changing texts: extract, merge, then translate and compile.
 translations: $(STAMP)

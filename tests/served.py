@@ -28,7 +28,11 @@ def environment(settings: dict) -> dict[str, str]:
 
 
 class Gunicorn:
-    """gunicorn with ``workers`` sync workers on a free 127.0.0.1 port; access log in ``log``."""
+    """gunicorn with ``workers`` sync workers on a free 127.0.0.1 port; access log in ``log``.
+
+    The access log is written in ``access_format``, by default the tests' own (worker pid first,
+    read by ``served_by``); ``None`` keeps the one of prospectra/gunicorn_conf.py, as production logs.
+    """
 
     def __init__(
         self,
@@ -37,9 +41,10 @@ class Gunicorn:
         workers: int = 2,
         app: str = "prospectra.wsgi:app",
         nice: int = 0,
+        access_format: str | None = ACCESS_FORMAT,
     ) -> None:
         self.settings, self.log, self.workers, self.app = settings, log, workers, app
-        self.nice = nice
+        self.nice, self.access_format = nice, access_format
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -48,9 +53,10 @@ class Gunicorn:
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "GUNICORN_WORKERS": str(self.workers),
         }
+        log_format = ["--access-logformat", self.access_format] if self.access_format else []
         self.process = subprocess.Popen(
             ["nice", "-n", str(self.nice), str(GUNICORN), "-c", "python:prospectra.gunicorn_conf",
-             "--access-logfile", str(self.log), "--access-logformat", ACCESS_FORMAT,
+             "--access-logfile", str(self.log), *log_format,
              "--error-logfile", str(self.log) + ".errors", self.app],
             cwd=PROJECT_ROOT, env=env,
         )  # fmt: skip
