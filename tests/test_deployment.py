@@ -394,10 +394,6 @@ def test_the_sites_limits_follow_the_apps_settings():
     assert int(body.group(1)) == defaults["security"]["max_request_kb"]
     read = re.search(r"^\s*proxy_read_timeout (\d+)s;$", text, re.M)
     assert 0 < int(read.group(1)) - defaults["server"]["worker_timeout_seconds"] <= 10
-    fallbacks = re.findall(r'^map \$upstream_http_(\w+) \$\w+ \{ "" "([^"]+)"; default ""; \}$',
-                           text, re.M)  # fmt: skip
-    assert {name.replace("_", "-"): value for name, value in fallbacks} == FALLBACKS
-    assert text.count("add_header Content-Security-Policy $fallback_csp always;") == 2
 
 
 def test_the_environment_file_names_real_settings():
