@@ -1,4 +1,5 @@
-"""The README's proxy fallback headers say what the app itself sends, so they cannot drift apart."""
+"""The proxy's fallback headers (deploy/nginx/prospectra.conf, which the README points to) say what
+the app itself sends, so they cannot drift apart."""
 
 from __future__ import annotations
 
@@ -6,12 +7,19 @@ import re
 
 from prospectra.config import PROJECT_ROOT
 
-FALLBACK = re.compile(r'map \$upstream_http_(\w+) \$\w+ \{ "" "([^"]+)"; default ""; \}')
+SITE = PROJECT_ROOT / "deploy" / "nginx" / "prospectra.conf"
+FALLBACK = re.compile(r'^map \$upstream_http_(\w+) \$\w+ \{ "" "([^"]+)"; default ""; \}$', re.M)
 
 
-def test_the_proxy_fallbacks_in_the_readme_match_the_apps_headers(client):
+def test_the_readme_points_to_the_site_file_instead_of_a_copy():
     readme = (PROJECT_ROOT / "README.md").read_text()
-    fallbacks = {name.replace("_", "-"): value for name, value in FALLBACK.findall(readme)}
+    assert "deploy/nginx/prospectra.conf" in readme
+    assert not FALLBACK.search(readme)  # one copy of the values: the shipped file's
+
+
+def test_the_proxy_fallbacks_in_the_site_file_match_the_apps_headers(client):
+    site = SITE.read_text()
+    fallbacks = {name.replace("_", "-"): value for name, value in FALLBACK.findall(site)}
     headers = client.get("/").headers
     assert set(fallbacks) == {"content-security-policy", "strict-transport-security",
                               "x-frame-options", "x-content-type-options", "referrer-policy"}  # fmt: skip
@@ -22,4 +30,8 @@ def test_the_proxy_fallbacks_in_the_readme_match_the_apps_headers(client):
     assert fallbacks["content-security-policy"] == (
         "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
     )
-    assert len(re.findall(r"^add_header (\S+) \$fallback_\w+ always;$", readme, re.M)) == 5
+    # Beside proxy_pass, each fallback is added where the upstream response has no such header.
+    proxied = site[site.index("proxy_pass") :]
+    proxied = proxied[: proxied.index("}")]
+    added = re.findall(r"^\s*add_header (\S+) \$fallback_\w+ always;$", proxied, re.M)
+    assert {name.lower() for name in added} == set(fallbacks)
