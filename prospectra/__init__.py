@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -50,14 +49,16 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     :raises prospectra.config.ConfigError: when a setting is invalid.
     """
     settings = load_settings(overrides)
+    # `flask --app wsgi --help` (or a group alone) only lists commands: no instance folder, secret
+    # key file, database file, upgrade or version row.
+    listing = cli.only_help()
     instance_path = instance_folder(settings)
-    check_instance(settings, instance_path)  # before the secret key or a database file is created
+    if not listing:
+        check_instance(settings, instance_path)  # before the secret key or a database is created
     app = Flask(__name__, instance_path=str(instance_path))
     app.testing = testing
-    app.config.from_mapping(flask_config(settings, Path(app.instance_path)))
+    app.config.from_mapping(flask_config(settings, instance_path, write=not listing))
 
-    # `flask --app wsgi ... --help` only lists commands: no database file, upgrade or version row.
-    listing = cli.only_help()
     # Extensions, in dependency order: the database (and its migrations) before the session store.
     database.init_app(app, start=not listing)
     sessions.init_app(app)
@@ -94,6 +95,8 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     errors.init_app(app)
     cli.init_app(app)
     app.context_processor(lambda: {"service": settings["service"]})
+    if not listing:
+        database.make_first_contact(app)  # or before a later request, if the database is down
 
     # Outermost layers: replay public pages to cookieless visitors and unchanged pages to the
     # browser that asked for them, trust the configured proxies, let health probes in by any

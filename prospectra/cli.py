@@ -139,13 +139,30 @@ def where(app: Flask) -> str:
     return f"prospectra: {environment}, database {database} (instance {app.instance_path})"
 
 
-def only_help() -> bool:
-    """Whether the `flask` command loads the app only to list its commands (--help).
+# The `flask` command's own options that take a value (the others are flags).
+_ROOT_OPTIONS_WITH_VALUE = {"--app", "-A", "--env-file", "-e"}
+# Groups: named alone, they only print their list of commands (Flask-Migrate's `db` included).
+GROUPS = ("users", "sessions", "privacy", "analytics", "db")
 
-    Flask imports the app before click parses the command's own options, so --help is read from
-    the command line. Only then does the app skip its start-up database work.
+
+def only_help() -> bool:
+    """Whether the `flask` command loads the app only to list commands.
+
+    That is --help anywhere, no command at all (`flask --app wsgi`), or a group named alone
+    (`flask --app wsgi users`). Flask imports the app before click parses the command line, so
+    it is read from sys.argv here. Only then does the app skip its start-up work (database,
+    instance folder, secret key file).
     """
     ctx = click.get_current_context(silent=True)
     if ctx is None:
         return False  # gunicorn, tests: the app starts for real
-    return any(arg in ctx.find_root().help_option_names for arg in sys.argv[1:])
+    args = sys.argv[1:]
+    if any(arg in ctx.find_root().help_option_names for arg in args):
+        return True
+    words, remaining = [], iter(args)
+    for arg in remaining:
+        if arg in _ROOT_OPTIONS_WITH_VALUE and not words:
+            next(remaining, None)
+        elif not arg.startswith("-"):
+            words.append(arg)
+    return not words or (words[0] in GROUPS and len(words) == 1)

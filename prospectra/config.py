@@ -318,8 +318,9 @@ def instance_folder(settings: dict[str, Any]) -> Path:
     """Return the folder the running app writes to: ``[app] instance_path``, or its default.
 
     The default is ``instance/`` in the checkout, whatever the current directory; an installed
-    package has no checkout, so development uses ``instance/`` in the current directory (production
-    requires the setting, see :func:`_check`).
+    package has no checkout, so there the setting is required (production: see :func:`_check`;
+    development: :func:`check_instance` refuses the current directory's ``instance/``, but listing
+    the CLI's commands, which writes nothing, works).
     """
     if settings["app"]["instance_path"]:
         return Path(settings["app"]["instance_path"])
@@ -362,8 +363,18 @@ def check_instance(
     its SQLite database will need): on PostgreSQL the disk may be read-only, and the marker, which
     also names $PROSPECTRA_CONFIG for the refusal's message, is then best effort.
 
-    :raises ConfigError: development settings over a folder marked by production.
+    :raises ConfigError: development settings over a folder marked by production, or outside a
+        checkout without an instance folder of their own (the environment file was forgotten).
     """
+    development = settings["app"]["environment"] != "production"
+    if development and not settings["app"]["instance_path"] and not in_checkout():
+        # An installed package runs in production (the README's deployment); development
+        # settings there are a command missing its environment, about to write into the cwd.
+        raise ConfigError(
+            f"app.environment: development settings outside a checkout would write into "
+            f"{instance_path}; set {FILE_VARIABLE} to the production settings (see README), or "
+            f"[app] instance_path for a development instance"
+        )
     marker = instance_path / INSTANCE_MARKER
     if settings["app"]["environment"] == "production":
         sqlite = not settings["database"]["url"]
@@ -392,8 +403,14 @@ def check_instance(
     )
 
 
-def flask_config(settings: dict[str, Any], instance_path: Path) -> dict[str, Any]:
-    """Map the settings to the keys Flask and its extensions read."""
+def flask_config(
+    settings: dict[str, Any], instance_path: Path, *, write: bool = True
+) -> dict[str, Any]:
+    """Map the settings to the keys Flask and its extensions read.
+
+    :param write: False when the app only lists CLI commands: no development secret key file is
+        created in the instance folder (a throwaway key signs nothing anyone keeps).
+    """
     session, cookies = settings["session"], settings["cookies"]
     relaxed = cookies["relaxed"]
     database_url = settings["database"]["url"] or (
@@ -403,7 +420,8 @@ def flask_config(settings: dict[str, Any], instance_path: Path) -> dict[str, Any
     absolute = datetime.timedelta(hours=session["absolute_lifetime_hours"])
     return {
         "PROSPECTRA": settings,
-        "SECRET_KEY": settings["app"]["secret_key"] or instance_secret(instance_path),
+        "SECRET_KEY": settings["app"]["secret_key"]
+        or (instance_secret(instance_path) if write else secrets.token_urlsafe(48)),
         "PREFERRED_URL_SCHEME": "https",
         "TRUSTED_HOSTS": _trusted_hosts(settings),
         "MAX_CONTENT_LENGTH": max_bytes,

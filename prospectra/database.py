@@ -1,4 +1,4 @@
-"""The application database: SQLAlchemy, Alembic migrations, and the upgrade at start.
+"""The application database: SQLAlchemy, Alembic migrations, and what waits for it to answer.
 
 The instance folder and a SQLite database's files are the service user's alone (0700, 0600): the
 database holds password hashes, sealed relay passwords and the session store.
@@ -9,11 +9,15 @@ from __future__ import annotations
 import fcntl
 import os
 import stat
+import threading
+from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
+from flask import current_app
+from flask import request
 from flask_migrate import upgrade
 from sqlalchemy import ColumnElement
 from sqlalchemy import Engine
@@ -23,6 +27,7 @@ from sqlalchemy import make_url
 from sqlalchemy import select
 from sqlalchemy import text
 
+from .errors import SERVICE_ERRORS
 from .extensions import db
 from .extensions import migrate
 
@@ -30,6 +35,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any fixed 64-bit number, the same on every host: PostgreSQL's advisory locks are keyed by it.
 MIGRATION_LOCK_KEY = 0x70726F7370656374  # "prospect"
 PRIVATE_FOLDER, PRIVATE_FILE = 0o700, 0o600
+FIRST_CONTACT = "prospectra.first_contact"  # steps that wait for the database to answer
+_first_contact_lock = threading.Lock()
 # SQLite's companions of a database file, created by it with the database file's own mode.
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
@@ -37,8 +44,9 @@ SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 def init_app(app: Flask, *, start: bool = True) -> None:
     """Bind SQLAlchemy and Flask-Migrate; upgrade the schema to head if the settings ask for it.
 
-    The upgrade runs before the session store is set up, so that the store's table comes from the
-    migrations; a lock keeps several workers (or hosts, on PostgreSQL) starting at once from racing.
+    The upgrade is the first step of first contact (see :func:`on_first_contact`), so the session
+    store's table comes from the migrations; a lock keeps several workers (or hosts, on
+    PostgreSQL) starting at once from racing.
 
     :param start: False when the CLI only shows its help: nothing may reach the configured
         database, so the app binds to an empty in-memory one (Flask-Session creates its table
@@ -55,8 +63,48 @@ def init_app(app: Flask, *, start: bool = True) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+    app.extensions[FIRST_CONTACT] = []
     if app.config["PROSPECTRA"]["database"]["auto_upgrade"]:
-        upgrade_to_head(app)
+        on_first_contact(app, upgrade_to_head)
+    app.before_request(_make_first_contact)
+
+
+def on_first_contact(app: Flask, step: Callable[[Flask], None]) -> None:
+    """Run ``step`` once, as soon as the database answers: at start, or before a later request.
+
+    A worker boots without the database (gunicorn halts every worker when one cannot boot), so
+    what needs it at start (the upgrade, the policy version) is a step done at first contact:
+    tried when the app is built, and while it has not succeeded, before each request except
+    static files and health checks, which then answer 503 through the outage handler.
+    """
+    app.extensions[FIRST_CONTACT].append(step)
+
+
+def make_first_contact(app: Flask) -> None:
+    """Try the pending steps now (the end of create_app); an outage leaves them for later."""
+    try:
+        _run_pending(app)
+    except SERVICE_ERRORS as error:
+        app.logger.warning(
+            "database unreachable at start (%s: %s): pages answer 503 until it answers",
+            type(error).__name__,
+            str(error).splitlines()[0] if str(error) else "",
+        )
+
+
+def _make_first_contact() -> None:
+    if not current_app.extensions[FIRST_CONTACT]:
+        return
+    if request.endpoint != "static" and request.blueprint != "health":
+        _run_pending(current_app._get_current_object())
+
+
+def _run_pending(app: Flask) -> None:
+    pending = app.extensions[FIRST_CONTACT]
+    with _first_contact_lock, app.app_context():
+        while pending:
+            pending[0](app)  # raises while the database is down; the step stays pending
+            pending.pop(0)
 
 
 def _keep_files_private(app: Flask) -> None:

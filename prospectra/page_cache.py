@@ -77,6 +77,8 @@ def _varies_by_visitor(*_args: Any, **_kwargs: Any) -> bool:
         return True
     if current_user.is_authenticated or decision.current().show_banner:
         return True
+    if session.unavailable:
+        return True  # rendered with the notice that the visitor's account is unavailable
     # The same page for every anonymous visitor (unless rendering it now writes to the session):
     # the response cache in front of the app may replay the whole response to visitors who send
     # no cookie (prospectra.response_cache).

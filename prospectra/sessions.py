@@ -16,6 +16,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from . import session_index
+from .analytics import pages
 from .database import delete_in_batches
 from .errors import unavailable
 from .extensions import db
@@ -51,9 +52,10 @@ def init_app(app: Flask) -> None:
         if table is not None:
             db.metadata.remove(table)
     app.before_request(_refuse_when_store_unavailable)  # first: before anything reads the user
-    server_session.init_app(app)
-    if settings["store"] != "redis":
-        SqlSessionStore.adopt(app.session_interface)
+    if settings["store"] == "redis":
+        server_session.init_app(app)
+    else:
+        app.session_interface = SqlSessionStore(app, db)
     app.session_interface = SplitSessionInterface(
         app.session_interface, app, on_store=_seen, on_end=session_index.forget
     )
@@ -66,10 +68,16 @@ def _seen(stored) -> None:
 
 
 def _refuse_when_store_unavailable() -> None:
-    # The visitor's session could not be read: answering as if they were logged out would be
-    # wrong, and writing anything could overwrite it. Health checks answer for themselves.
-    if session.unavailable and request.blueprint != "health":
-        raise unavailable("session store unreachable")
+    # The visitor's session could not be read. A public page is the same for everyone: it is
+    # rendered as for an anonymous visitor, with a one-line notice (templates/base.html), and
+    # nothing is written. Any other page would need the account: answering as if the visitor
+    # were logged out would be wrong, and writing could overwrite the session, so 503. Health
+    # checks answer for themselves.
+    if not session.unavailable or request.blueprint == "health":
+        return
+    if pages.is_public(current_app.view_functions.get(request.endpoint)):
+        return
+    raise unavailable("session store unreachable")
 
 
 def start(user: User) -> None:

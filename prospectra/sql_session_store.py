@@ -3,7 +3,8 @@
 Flask-Session 0.8 reads the record through the legacy ``Model.query`` API and an ORM instance on
 every request: about 0.6 ms of a logged-in page on SQLite, the largest single cost after rendering.
 A backend overrides ``_retrieve_session_data`` (Flask-Session's per-backend hook), so this class
-changes only that read; writes, deletion and the table stay Flask-Session's.
+changes only that read and the start (no table created); writes, deletion and the model stay
+Flask-Session's.
 
 Unlike the shipped read, a failure is not retried three times with sleeps (0.9 s): the request is
 answered 503 at once, as for the Redis store (see :mod:`prospectra.privacy.session_interface`).
@@ -15,7 +16,12 @@ from datetime import UTC
 from datetime import datetime
 from typing import Any
 
+from flask import Flask
+from flask_session.base import ServerSideSessionInterface
+from flask_session.defaults import Defaults
 from flask_session.sqlalchemy import SqlAlchemySessionInterface
+from flask_session.sqlalchemy.sqlalchemy import create_session_model
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import bindparam
 from sqlalchemy import delete
 from sqlalchemy import select
@@ -25,20 +31,38 @@ from sqlalchemy.sql import Select
 class SqlSessionStore(SqlAlchemySessionInterface):
     _read: Select  # the record's data and expiry, by session id
 
-    @classmethod
-    def adopt(cls, interface: SqlAlchemySessionInterface) -> SqlSessionStore:
-        """Give the interface Flask-Session built (model, table, settings) this class's read.
+    def __init__(self, app: Flask, client: SQLAlchemy) -> None:
+        """Flask-Session's SQL store, from the same settings Flask-Session reads, minus one step.
 
-        Built by Flask-Session, not here: constructing a second interface would declare its model
-        class a second time on the same metadata.
+        Flask-Session's constructor also creates its table, which connects to the database while
+        the worker boots: a database down at that moment stopped the worker, and gunicorn then
+        halted every worker. Here the table comes from the migrations (``db upgrade``, or the
+        upgrade at first contact), so the rest of that constructor is all this one does.
         """
-        interface.__class__ = cls
-        table = interface.sql_session_model.__table__
+        config = app.config
+        self.client = client
+        self.sql_session_model = create_session_model(
+            client, config.get("SESSION_SQLALCHEMY_TABLE", Defaults.SESSION_SQLALCHEMY_TABLE)
+        )
+        table = self.sql_session_model.__table__
         # Built once: SQLAlchemy then reuses the compiled statement from its cache.
-        interface._read = select(table.c.data, table.c.expiry).where(
+        self._read = select(table.c.data, table.c.expiry).where(
             table.c.session_id == bindparam("sid")
         )
-        return interface
+        ServerSideSessionInterface.__init__(
+            self,
+            app,
+            key_prefix=config.get("SESSION_KEY_PREFIX", Defaults.SESSION_KEY_PREFIX),
+            use_signer=config.get("SESSION_USE_SIGNER", Defaults.SESSION_USE_SIGNER),
+            permanent=config.get("SESSION_PERMANENT", Defaults.SESSION_PERMANENT),
+            sid_length=config.get("SESSION_ID_LENGTH", Defaults.SESSION_ID_LENGTH),
+            serialization_format=config.get(
+                "SESSION_SERIALIZATION_FORMAT", Defaults.SESSION_SERIALIZATION_FORMAT
+            ),
+            cleanup_n_requests=config.get(
+                "SESSION_CLEANUP_N_REQUESTS", Defaults.SESSION_CLEANUP_N_REQUESTS
+            ),
+        )
 
     def fetch(self, executor, store_id: str):
         """The record's (data, expiry) row, or None; ``executor`` is a Session or a Connection."""

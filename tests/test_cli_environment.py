@@ -83,15 +83,26 @@ def test_development_refuses_an_instance_folder_production_has_used(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["users", "--help"], ["privacy", "audit", "--help"], ["db", "--help"]]
-)
-def test_help_creates_and_upgrades_no_database(tmp_path, args):
+    "args",
+    [["--help"], ["users", "--help"], ["privacy", "audit", "--help"], ["db", "--help"], [],
+     ["users"], ["sessions"], ["db"]],
+)  # fmt: skip
+def test_listing_commands_writes_nothing_and_reaches_no_database(tmp_path, args):
+    # A group named alone, or no command at all, only prints the list of commands too.
     instance = tmp_path / "instance"
     result = flask({"app": {"instance_path": str(instance)}}, *args)
+    assert result.returncode in (0, 2), result.stderr  # click exits 2 for a group without command
+    assert "Usage:" in result.stdout + result.stderr
+    assert "prospectra:" not in result.stderr  # no "where it writes" line: it writes nothing
+    assert not instance.exists()  # no folder, no secret_key, no database, no lock
+
+
+def test_a_command_of_a_group_still_starts_the_app(tmp_path):
+    instance = tmp_path / "instance"
+    result = flask({"app": {"instance_path": str(instance)}}, "sessions", "purge")
     assert result.returncode == 0, result.stderr
-    assert "Usage:" in result.stdout
-    assert result.stderr == ""
-    assert not {"prospectra.sqlite3", "migrate.lock"} & set(files(instance))
+    assert "prospectra: development, database sqlite:///" in result.stderr
+    assert {"prospectra.sqlite3", "secret_key"} <= set(files(instance))
 
 
 def test_the_refusal_names_the_settings_file_production_used(tmp_path):

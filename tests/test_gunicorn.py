@@ -6,7 +6,6 @@ data, production settings behind a simulated TLS proxy (X-Forwarded-* headers).
 
 from __future__ import annotations
 
-import runpy
 import socket
 import subprocess
 import tempfile
@@ -18,7 +17,6 @@ import pytest
 from prospectra.accounts import create_user
 from prospectra.config import PROJECT_ROOT
 from tests import backends
-from tests import served
 from tests.faults import free_port
 from tests.helpers import MAIL_KEY
 from tests.helpers import PASSWORD
@@ -153,10 +151,11 @@ def test_two_instances_create_no_control_socket_and_leave_another_ones_alone(tmp
     assert "Control socket" not in first.errors() + second.errors()
 
 
-def test_the_access_log_names_the_client_the_proxy_reports_and_no_secret(tmp_path, monkeypatch):
-    conf = runpy.run_module("prospectra.gunicorn_conf")
-    monkeypatch.setattr(served, "ACCESS_FORMAT", conf["access_log_format"])
-    server = Gunicorn(on_sqlite(tmp_path, "instance"), tmp_path / "access.log", workers=1)
+def test_the_access_log_names_the_client_the_proxy_reports_and_no_secret(tmp_path):
+    # access_format=None: the log format of prospectra/gunicorn_conf.py, as production logs.
+    server = Gunicorn(
+        on_sqlite(tmp_path, "instance"), tmp_path / "access.log", workers=1, access_format=None
+    )
     server.start()
     try:
         # Sent from 127.0.0.1 (the proxy) with X-Forwarded-For as nginx sets it.

@@ -106,13 +106,17 @@ def test_redis_stopped_gives_503_pages_then_sessions_come_back_untouched(
     redis_server.stop()
     for call in (
         lambda: client.get("/dashboard"),
-        lambda: client.get("/"),  # any page, with the session cookie
+        lambda: client.get("/login"),  # any page but a public one, with the session cookie
         lambda: client.post("/logout", data={"csrf_token": "x"}),  # must not end the session
         lambda: visitor.post("/login", data={"csrf_token": token, "email": "ada@example.org",
                                              "password": "correct horse battery staple"}),
     ):  # fmt: skip
         assert_unavailable_page(*timed(call))
     assert new_client(app).get("/legal/cookies").status_code == 200  # needs no session: served
+    public = client.get("/")  # a public page: shown as to a visitor, with a one-line notice
+    assert public.status_code == 200 and public.headers.getlist("Set-Cookie") == []
+    assert "Your account is temporarily unavailable" in public.get_data(as_text=True)
+    assert client.get("/static/style.css").status_code == 200  # never reads the session
     assert new_client(app).get("/healthz").status_code == 200
     ready = new_client(app).get("/readyz")
     assert ready.status_code == 503 and ready.json["session_store"] == "unreachable"

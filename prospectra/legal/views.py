@@ -142,6 +142,9 @@ def cookie_facts() -> CookieFacts:
     """The running app's facts, counted once (the declaration does not change while it runs)."""
     app = current_app._get_current_object()
     if app not in _FACTS:
+        # The history is read at first contact with the database; until then (an error page
+        # during an outage) the facts are made without it, and not kept.
+        known = app.extensions.get("prospectra.policy_history")
         declared = policy.current()
         providers = {p.key: p for p in app.extensions["prospectra.providers"]}
         history = [
@@ -151,9 +154,9 @@ def cookie_facts() -> CookieFacts:
                 if (french := _changes_in_french(entry["changes"]))
                 else {},
             }
-            for entry in app.extensions["prospectra.policy_history"]
+            for entry in known or []
         ]  # fr {}: a summary shown in English
-        _FACTS[app] = CookieFacts(
+        facts = CookieFacts(
             cookies=declared["cookies"],
             tools=[
                 _tool(app, entry, providers[entry["provider"]], declared["cookies"])
@@ -162,6 +165,9 @@ def cookie_facts() -> CookieFacts:
             version=declared["policy_version"],
             history=history,
         )
+        if known is None:
+            return facts
+        _FACTS[app] = facts
     return _FACTS[app]
 
 

@@ -20,9 +20,10 @@ request (one fsync each on SQLite):
 - **Who is told.** ``on_store(session)`` runs after a record was written and ``on_end(sid)`` after
   one was deleted by logout or expiry, so that the user -> sessions index
   (:mod:`prospectra.session_index`) follows the store without a write per request.
-- **Outages.** A store that cannot be reached while opening the session makes the request a 503
-  (the ``before_request`` hook of :mod:`prospectra.sessions`); while saving, the finished response
-  is turned into the 503 page. A 503 never writes the store or sets a cookie, so an outage loses
+- **Outages.** A store that cannot be reached while opening the session makes the request a 503,
+  or a public page rendered as for an anonymous visitor (the ``before_request`` hook of
+  :mod:`prospectra.sessions`); while saving, the finished response is turned into the 503 page.
+  Static files never open the session at all. A 503 never writes the store or sets a cookie, so an outage loses
   nothing and changes nothing in the browser.
 - **The record's key.** The store never holds the session id itself, only an HMAC-SHA256 of it
   under a key derived from the secret key (:meth:`SplitSessionInterface.store_id`, set as
@@ -64,7 +65,8 @@ class _CsrfOutsideMixin:
     csrf: str | None = None
     csrf_changed = False
     stale_cookie = False
-    unavailable = False  # the store could not be read: the request is answered 503
+    unavailable = False  # the store could not be read: 503, or a public page as anonymous
+    untouched = False  # a static file: the store was not read, and nothing is saved
     stored = False  # the record was (re)written while saving this request
     ended_sid: str | None = None  # the id of a record the store no longer had
 
@@ -127,6 +129,7 @@ class SplitSessionInterface(SessionInterface):
         self.absolute_lifetime = app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
         self.idle_timeout = app.permanent_session_lifetime.total_seconds()
         self.refresh_after = self.idle_timeout * REFRESH_FRACTION
+        self.static_prefix = (app.static_url_path or "/static") + "/"
 
     def __getattr__(self, name: str) -> Any:
         # regenerate(), sql_session_model, client ... stay reachable through the wrapper.
@@ -150,6 +153,12 @@ class SplitSessionInterface(SessionInterface):
         return self._signer_cache
 
     def open_session(self, app: Flask, request: Request):
+        if request.path.startswith(self.static_prefix):
+            # A static file depends on no session: it never waits for the store, nor fails
+            # with it (the 503 page's own stylesheet is one).
+            session = self.inner.session_class(sid=None)
+            session.untouched = True
+            return session
         try:
             failed = request.environ.get(STORE_FAILED)
             if failed is not None:
@@ -213,6 +222,8 @@ class SplitSessionInterface(SessionInterface):
     def save_session(self, app: Flask, session, response: Response) -> None:
         if session is None or session.unavailable or response.status_code == 503:
             return  # an outage: nothing stored, no cookie changed
+        if session.untouched:
+            return  # a static file: the session was never read
         ending = not session and (session.modified or session.stale_cookie)
         try:
             self.inner.save_session(app, session, response)

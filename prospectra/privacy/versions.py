@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import database
 from ..analytics.providers import AUDIENCE
 from ..analytics.providers import PURPOSES
 from ..extensions import db
@@ -21,15 +22,18 @@ from ..models import PolicyVersion
 
 
 def init_app(app: Flask) -> None:
-    """Record the running version (first start after a change) and expose the one-time notice."""
-    with app.app_context():
-        record(app.extensions["prospectra.declaration"])
-        # Versions are recorded only at start, so the history is read once, here.
-        app.extensions["prospectra.policy_history"] = [
-            {"version": v.version, "in_force_since": v.in_force_since, "changes": v.changes}
-            for v in history()
-        ]
+    """Record the running version once the database answers, and expose the one-time notice."""
+    database.on_first_contact(app, _record_and_read_history)
     app.context_processor(lambda: {"policy_notice": notice_for_current_user()})
+
+
+def _record_and_read_history(app: Flask) -> None:
+    record(app.extensions["prospectra.declaration"])
+    # Versions are recorded only here, once per process, so the history is read once too.
+    app.extensions["prospectra.policy_history"] = [
+        {"version": v.version, "in_force_since": v.in_force_since, "changes": v.changes}
+        for v in history()
+    ]
 
 
 def record(declaration: dict[str, Any]) -> PolicyVersion:
