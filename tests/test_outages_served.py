@@ -170,3 +170,33 @@ def test_redis_down_serves_public_pages_as_anonymous_and_static_files_but_503_fo
         finally:
             server.stop()
             redis_server.kill()
+
+
+def test_redis_down_at_start_the_workers_boot_and_logins_work_once_it_is_back(
+    tmp_path, app_factory
+):
+    backends.require_services()
+    redis_server = RedisServer(tmp_path)  # not started: connections are refused
+    with backends.postgres_schema() as url:
+        settings = production(tmp_path, url, redis_server.url, "outage:")
+        server = Gunicorn(settings, tmp_path / "access.log", workers=2)
+        try:
+            server.start()  # waits for /healthz
+            master = server.process.pid
+            with app_factory(settings).app_context():
+                create_user("ada@example.org", PASSWORD)
+            visitor = Visitor(server.port)
+            assert visitor.get("/").status == 200  # no cookie: no session to read
+            assert visitor.get("/static/style.css").status == 200
+            reply = visitor.login("ada@example.org", PASSWORD)
+            assert reply.status == 503 and UNAVAILABLE in reply.body
+            assert "__Host-session" not in visitor.cookies
+            assert_still_serving(server, master)
+
+            redis_server.start()
+            assert visitor.login("ada@example.org", PASSWORD).status == 303
+            assert visitor.get("/dashboard").status == 200
+            assert server.process.pid == master
+        finally:
+            server.stop()
+            redis_server.kill()
