@@ -98,6 +98,19 @@ def test_flask_help_runs_from_the_installed_package(site, elsewhere):
     assert "users" in result.stdout and "privacy" in result.stdout
 
 
+def test_a_command_without_the_environment_refuses_instead_of_writing_into_the_cwd(
+    site, elsewhere
+):
+    # A cron line missing its env file runs on development settings: outside a checkout they
+    # have no instance folder of their own, so nothing is created beside whatever the cwd holds.
+    result = run(site, elsewhere, "-m", "flask", "--app", "prospectra.wsgi", "sessions", "purge")
+    assert result.returncode == 1
+    assert result.stderr.startswith("prospectra: configuration error: app.environment: ")
+    assert "set PROSPECTRA_CONFIG to the production settings" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_db_upgrade_creates_the_schema_in_the_instance_folder(site, elsewhere, tmp_path):
     instance = tmp_path / "instance"
     result = run(
