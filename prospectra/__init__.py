@@ -15,6 +15,7 @@ from . import page_cache
 from . import security
 from . import session_replay
 from . import sessions
+from . import static_files
 from .analytics import setup as analytics
 from .analytics.views import bp as analytics_bp
 from .auth import bp as auth_bp
@@ -73,6 +74,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
         versions.init_app(app)
     mail_crypto.init_app(app)
     security.init_app(app)
+    static_files.init_app(app)
     page_cache.init_app(app)
     # Audience measurement counts every view: with a provider, every request reaches the app.
     replay = not app.extensions["prospectra.providers"]

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import datetime
-import hashlib
-from pathlib import Path
 
 from flask import Flask
 from flask import Response
@@ -13,11 +10,9 @@ from flask import abort
 from flask import current_app
 from flask import g
 from flask import request
-from flask import url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import same_origin
-from markupsafe import Markup
 
 from .config import public_origin
 from .consent import decision
@@ -71,8 +66,6 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_check_referrer)  # after Flask-WTF's token check
     app.after_request(_add_headers)
-    integrity = _StaticIntegrity(Path(app.static_folder))
-    app.jinja_env.globals["script_tag"] = integrity.script_tag
     app.jinja_env.filters["datetime_utc"] = _datetime_utc
 
 
@@ -138,24 +131,3 @@ def _add_headers(response: Response) -> Response:
     if "csrf_token" in g or current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-class _StaticIntegrity:
-    """Subresource Integrity hashes of the app's own scripts, computed once per file."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.hashes: dict[str, str] = {}
-
-    def script_tag(self, filename: str, data: dict | None = None) -> Markup:
-        """A deferred ``<script>`` for a static file, with its hash and ``data-`` attributes."""
-        if filename not in self.hashes:
-            digest = hashlib.sha384((self.folder / filename).read_bytes()).digest()
-            self.hashes[filename] = "sha384-" + base64.b64encode(digest).decode()
-        src = url_for("static", filename=filename)
-        extra = Markup("").join(
-            Markup(' data-{}="{}"').format(k, v) for k, v in (data or {}).items()
-        )
-        return Markup('<script src="{}" integrity="{}"{} defer></script>').format(
-            src, self.hashes[filename], extra
-        )
