@@ -324,25 +324,29 @@ def test_a_browser_is_sent_to_https_logs_in_and_holds_only_the_two_host_cookies(
 
 
 @pytest.mark.browser
-def test_static_files_come_from_nginx_with_the_apps_headers_and_a_cache(deployment, page):
-    https = deployment["https"]
-    with page.expect_response(re.compile(r"/static/style\.css$")) as served:
+def test_static_files_come_from_nginx_with_the_apps_headers_and_cache(deployment, page):
+    https, client = deployment["https"], deployment["app"].test_client()
+    with page.expect_response(re.compile(r"/static/style\.css\?v=")) as served:
         page.goto(f"https://{DOMAIN}:{https}/")
     response = served.value
-    assert response.status == 200
+    assert response.status == 200 and response.body() == (STATIC / "style.css").read_bytes()
     headers = received(response)
-    assert values(headers, "cache-control") == ["max-age=86400"]  # expires 1d
     assert values(headers, "server") == ["nginx"]
-
-    app = deployment["app"].test_client().get("/static/style.css", base_url=f"https://{DOMAIN}")
+    url = response.url.removeprefix(f"https://{DOMAIN}:{https}")
+    app = client.get(url, base_url=f"https://{DOMAIN}")
+    assert values(headers, "cache-control") == app.headers.getlist("cache-control")  # a year
     protecting = {k.lower() for k in app.headers.keys()} - REPRESENTATION
     assert protecting >= set(FALLBACKS)
     for name in protecting:
         assert values(headers, name) == app.headers.getlist(name), name
-    assert response.body() == (STATIC / "style.css").read_bytes()
+
+    unversioned = TlsClient(https, deployment["cert"], "127.0.0.1").request("GET", "/static/app.js")
+    app = client.get("/static/app.js", base_url=f"https://{DOMAIN}")
+    assert values(unversioned.headers, "cache-control") == ["no-cache"]
+    assert app.headers.getlist("cache-control") == ["no-cache"]
 
     log = deployment["gunicorn"].log.read_text()
-    assert " /healthz " in log and "/static/" not in log  # gunicorn never saw it
+    assert " /healthz " in log and "/static/" not in log  # gunicorn never saw them
 
 
 def test_the_app_sees_and_throttles_the_clients_own_address(deployment):
