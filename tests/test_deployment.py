@@ -13,12 +13,14 @@ import datetime
 import http.client
 import os
 import re
+import runpy
 import shutil
 import socket
 import ssl
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -392,8 +394,11 @@ def test_a_body_larger_than_the_app_accepts_gets_nginxs_413_with_the_headers(dep
 # The shipped files agree with the app's settings and commands.
 
 
-def test_the_sites_limits_follow_the_apps_settings():
+def test_the_sites_limits_and_upstream_follow_the_apps_settings(monkeypatch):
     text, defaults = SITE.read_text(), load_settings()
+    monkeypatch.delenv("GUNICORN_BIND", raising=False)
+    bind = runpy.run_module("prospectra.gunicorn_conf")["bind"]
+    assert re.findall(r"^\s*server (\S+);$", text, re.M) == [bind]
     body = re.search(r"^\s*client_max_body_size (\d+)k;$", text, re.M)
     assert int(body.group(1)) == defaults["security"]["max_request_kb"]
     read = re.search(r"^\s*proxy_read_timeout (\d+)s;$", text, re.M)
@@ -476,6 +481,12 @@ def test_the_systemd_unit_is_valid(tmp_path):
     result = subprocess.run([analyze, "verify", str(tmp_path / "prospectra.service")],
                             capture_output=True, text=True)  # fmt: skip
     assert result.returncode == 0 and result.stderr == "", result.stderr
+    # The instance folder of the production example is the unit's state folder.
+    state = re.search(r"^StateDirectory=(\S+)$", unit, re.M).group(1)
+    example = tomllib.loads((PROJECT_ROOT / "config" / "production.example.toml").read_text())
+    assert example["app"]["instance_path"] == f"/var/lib/{state}"
+    assert f"ReadWritePaths=/var/lib/{state}\n" in unit
+    assert "EnvironmentFile=/etc/prospectra/prospectra.env\n" in unit  # what the cron lines load
 
 
 def test_nginxs_own_error_page_carries_the_headers_once(deployment):
