@@ -378,9 +378,10 @@ def test_other_host_names_are_refused(deployment):
     connection.close()
     context = ssl.create_default_context()
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-    with socket.create_connection(("127.0.0.1", deployment["https"]), 5) as raw:
-        with pytest.raises(ssl.SSLError, match="UNRECOGNIZED_NAME|unrecognized name"):
-            context.wrap_socket(raw, server_hostname="evil.example")
+    for name in ("evil.example", None):  # another name, or none (an address)
+        with socket.create_connection(("127.0.0.1", deployment["https"]), 5) as raw:
+            with pytest.raises(ssl.SSLError, match="UNRECOGNIZED_NAME|unrecognized name"):
+                context.wrap_socket(raw, server_hostname=name)
 
 
 def test_a_body_larger_than_the_app_accepts_gets_nginxs_413_with_the_headers(deployment):
