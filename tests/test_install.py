@@ -98,9 +98,7 @@ def test_flask_help_runs_from_the_installed_package(site, elsewhere):
     assert "users" in result.stdout and "privacy" in result.stdout
 
 
-def test_a_command_without_the_environment_refuses_instead_of_writing_into_the_cwd(
-    site, elsewhere
-):
+def test_a_command_without_the_environment_refuses_instead_of_writing_into_the_cwd(site, elsewhere):
     # A cron line missing its env file runs on development settings: outside a checkout they
     # have no instance folder of their own, so nothing is created beside whatever the cwd holds.
     result = run(site, elsewhere, "-m", "flask", "--app", "prospectra.wsgi", "sessions", "purge")
