@@ -110,7 +110,7 @@ def test_report_and_purge_commands(tmp_path):
 
 def test_matomo_exempt_tag_is_rendered_with_the_cnil_settings(tmp_path):
     _, html, csp = page(new_client(make_app(tmp_path, "matomo-exempt")))
-    assert 'src="/static/matomo-init.js"' in html
+    assert 'src="/static/matomo-init.js?v=' in html  # the app's own script, versioned
     assert 'data-matomo-url="https://stats.example.org/"' in html and 'data-exempt="true"' in html
     assert 'data-cookie-days="395"' in html
     assert "script-src 'self' https://stats.example.org" in csp
