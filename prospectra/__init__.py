@@ -97,7 +97,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     errors.init_app(app)
     cli.init_app(app)
     app.context_processor(lambda: {"service": settings["service"]})
-    if not listing:
+    if not listing and not cli.manages_schema():
         database.make_first_contact(app)  # or before a later request, if the database is down
 
     # Outermost layers: replay public pages to cookieless visitors and unchanged pages to the

@@ -156,13 +156,30 @@ def only_help() -> bool:
     ctx = click.get_current_context(silent=True)
     if ctx is None:
         return False  # gunicorn, tests: the app starts for real
-    args = sys.argv[1:]
-    if any(arg in ctx.find_root().help_option_names for arg in args):
+    if any(arg in ctx.find_root().help_option_names for arg in sys.argv[1:]):
         return True
-    words, remaining = [], iter(args)
+    words = command_words()
+    return not words or (words[0] in GROUPS and len(words) == 1)
+
+
+def command_words() -> list[str]:
+    """The words of the command line that are not options: ``["db", "upgrade"]``, ``[]``."""
+    words, remaining = [], iter(sys.argv[1:])
     for arg in remaining:
         if arg in _ROOT_OPTIONS_WITH_VALUE and not words:
             next(remaining, None)
         elif not arg.startswith("-"):
             words.append(arg)
-    return not words or (words[0] in GROUPS and len(words) == 1)
+    return words
+
+
+def manages_schema() -> bool:
+    """Whether the `flask` command runs Flask-Migrate's `db` group, which changes the schema.
+
+    The app then records no policy version before it: against a schema not yet upgraded it would
+    fail, and the next page records it anyway.
+    """
+    if click.get_current_context(silent=True) is None:
+        return False
+    words = command_words()
+    return bool(words) and words[0] == "db"

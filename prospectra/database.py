@@ -26,8 +26,10 @@ from sqlalchemy import event
 from sqlalchemy import make_url
 from sqlalchemy import select
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 
 from .errors import SERVICE_ERRORS
+from .errors import unavailable
 from .extensions import db
 from .extensions import migrate
 
@@ -36,6 +38,9 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x70726F7370656374  # "prospect"
 PRIVATE_FOLDER, PRIVATE_FILE = 0o700, 0o600
 FIRST_CONTACT = "prospectra.first_contact"  # steps that wait for the database to answer
+# PostgreSQL says "relation does not exist" (ProgrammingError) when the schema was never upgraded
+# ([database] auto_upgrade = false and the release step not run yet).
+SCHEMA_BEHIND = "database schema not upgraded: run `flask --app prospectra.wsgi db upgrade`"
 _first_contact_lock = threading.Lock()
 # SQLite's companions of a database file, created by it with the database file's own mode.
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
@@ -86,17 +91,27 @@ def make_first_contact(app: Flask) -> None:
         _run_pending(app)
     except SERVICE_ERRORS as error:
         app.logger.warning(
-            "database unreachable at start (%s: %s): pages answer 503 until it answers",
-            type(error).__name__,
-            str(error).splitlines()[0] if str(error) else "",
+            "database unreachable at start (%s): pages answer 503 until it answers", _said(error)
         )
+    except ProgrammingError as error:
+        app.logger.warning("%s (%s): pages answer 503 until it is", SCHEMA_BEHIND, _said(error))
 
 
 def _make_first_contact() -> None:
     if not current_app.extensions[FIRST_CONTACT]:
         return
-    if request.endpoint != "static" and request.blueprint != "health":
+    if request.endpoint == "static" or request.blueprint == "health":
+        return
+    try:
         _run_pending(current_app._get_current_object())
+    except ProgrammingError as error:  # an outage (SERVICE_ERRORS) reaches the 503 handler
+        current_app.logger.error("%s (%s)", SCHEMA_BEHIND, _said(error))
+        raise unavailable("database schema not upgraded") from None
+
+
+def _said(error: Exception) -> str:
+    first = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {first}"
 
 
 def _run_pending(app: Flask) -> None:

@@ -38,3 +38,36 @@ def test_migration_check_notices_a_model_without_migration(app, runner):
         assert runner.invoke(args=["db", "check"]).exit_code != 0
     finally:
         db.metadata.remove(unmigrated)
+
+
+def test_the_release_step_upgrades_an_empty_postgresql_database_and_pages_follow(tmp_path):
+    # auto_upgrade = false (the production example): the schema is the release step's, run by
+    # `flask db upgrade`; a worker started before it answers 503, then pages once it has run.
+    import subprocess
+
+    from prospectra import create_app
+    from tests import backends
+    from tests.served import GUNICORN
+    from tests.served import environment
+
+    backends.require_services()
+    with backends.postgres_schema() as url:
+        settings = {
+            "app": {"instance_path": str(tmp_path / "instance")},
+            "database": {"url": url, "auto_upgrade": False},
+        }
+        app = create_app(settings, testing=True)
+        client = app.test_client()
+        early = client.get("/legal/cookies")
+        assert early.status_code == 503 and "Retry-After" in early.headers
+
+        result = subprocess.run(
+            [str(GUNICORN.parent / "flask"), "--app", "prospectra.wsgi", "db", "upgrade"],
+            env=environment(settings), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr and "WARNING" not in result.stderr
+
+        assert client.get("/legal/cookies").status_code == 200  # no restart
+        with app.app_context():
+            db.engine.dispose()
