@@ -37,6 +37,9 @@ def init_app(app: Flask) -> None:
         text_of=text_of,
         in_words=in_words,
     )
+    from . import formatting  # it formats in the language chosen here
+
+    formatting.init_app(app)
 
 
 def select_language() -> str:
