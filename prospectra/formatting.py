@@ -52,23 +52,25 @@ def format_moment(moment: datetime.datetime) -> str:
     return f"{day} at {moment.hour:02d}:{moment.minute:02d} (UTC)"
 
 
-def duration(days: int) -> str:
+def duration(days: int, lang: str | None = None) -> str:
     """``days`` as people say it, exactly: 1095 "3 years", 182 "6 months", 100 "100 days".
 
+    In ``lang`` when given (a text stored for both languages), else the page's language.
     A month (30 or 31 days) is not a lifetime that anyone declares as "1 month", so periods
     shorter than two months stay in days ("30 days").
     """
     months = round(days / AVERAGE_MONTH)
     if months >= 2 and abs(days - months * AVERAGE_MONTH) <= 1:
         if months % 12 == 0:
-            return _unit(months // 12, "duration-year")
-        return _unit(months, "duration-month")
-    return _unit(days, "duration-day")
+            return _unit(months // 12, "duration-year", lang)
+        return _unit(months, "duration-month", lang)
+    return _unit(days, "duration-day", lang)
 
 
-def _unit(number: int, unit: str) -> str:
+def _unit(number: int, unit: str, lang: str | None) -> str:
     # CLDR's French puts a no-break space in "1 an" but not in "3 ans": one spelling for all.
-    return format_unit(number, unit, length="long", locale=language()).replace("\xa0", " ")
+    text = format_unit(number, unit, length="long", locale=lang or language())
+    return text.replace("\xa0", " ")
 
 
 def country_name(code: str) -> str:

@@ -78,7 +78,10 @@ class PolicyVersion(db.Model):
     in_force_since: Mapped[datetime.datetime] = mapped_column(
         DateTime(timezone=True), default=_utcnow
     )
-    changes: Mapped[str] = mapped_column(String(2000))
+    changes: Mapped[str] = mapped_column(String(2000))  # in English, for logs and reports
+    # What changed, as facts each page tells in its language (privacy/versions.py); None for a
+    # version recorded before the list was kept (then worked out from the declarations).
+    change_list: Mapped[list | None] = mapped_column(JSON, nullable=True)
     declaration: Mapped[dict] = mapped_column(JSON)
 
 

@@ -14,6 +14,7 @@ from tests.helpers import BufferedClient
 from tests.helpers import csrf_token
 from tests.measurement import CONFIGS
 from tests.measurement import SCRIPT
+from tests.test_policy_versions import MONTHS_FR
 
 BANNER = re.compile(r'<section class="consent-banner".*?</section>', re.S)
 # Config B: the script's cookie now lives 200 days instead of 395.
@@ -34,7 +35,9 @@ def start(instance, setup: dict):
 def banner_text(client, path: str = "/") -> str | None:
     found = BANNER.search(client.get(path).get_data(as_text=True))
     return (
-        " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", found.group(0))).split())
+        re.sub(
+            r"[ \t\r\n]+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", found.group(0)))
+        ).strip()
         if found
         else None
     )
@@ -62,10 +65,10 @@ def test_banner_names_the_change_its_date_and_both_versions(tmp_path):
     client, old, new, entry = chose_then_redeployed(tmp_path)
     text = banner_text(client)
     assert text is not None, "the visitor is asked again"
-    date = entry["in_force_since"].strftime("%Y-%m-%d")
-    assert f"The cookie policy changed on {date} (version {new}):" in text
+    since = entry["in_force_since"]
+    assert f"The cookie policy changed on {since.day} {since:%B %Y} (version {new}):" in text
     assert entry["changes"] in text  # the history's one-line summary
-    assert "Cookie _ex changed." in text
+    assert "Lifetime of cookie _ex changed from 13 months to 200 days." in text
     assert f"Your earlier answer, given under version {old}, no longer applies." in text
     assert "Accept all" in text and "Refuse all" in text
 
@@ -73,9 +76,14 @@ def test_banner_names_the_change_its_date_and_both_versions(tmp_path):
 def test_the_change_is_told_in_french(tmp_path):
     client, old, new, entry = chose_then_redeployed(tmp_path)
     text = banner_text(client, "/?lang=fr")
-    date = entry["in_force_since"].strftime("%Y-%m-%d")
-    assert f"La politique de cookies a changé le {date} (version {new}) :" in text
-    assert "Cookie _ex modifié." in text
+    since = entry["in_force_since"]
+    day = "1er" if since.day == 1 else since.day
+    month = MONTHS_FR.split()[since.month - 1]
+    assert (
+        f"La politique de cookies a changé le {day} {month} {since.year} (version {new})\u00a0:"
+        in text
+    )
+    assert "Durée de vie du cookie _ex portée de 13 mois à 200 jours." in text
     assert f"sous la version {old}, ne s'applique plus" in text
 
 

@@ -125,9 +125,9 @@ def test_status_gives_the_policy_version_choice_days_and_signal_handling(app_fac
     app = app_factory({**settings, **CONFIGS["builtin"], "consent": {"choice_days": 90}})
     lines = app.test_cli_runner().invoke(args=["privacy", "status"]).output.splitlines()
     declaration = app.extensions["prospectra.declaration"]
-    assert lines[0] == (
-        f"Policy version: {declaration['policy_version']} (dated {declaration['policy_date']})"
-    )
+    # The date the version came into force, as recorded in the policy history.
+    since = app.extensions["prospectra.policy_history"][0]["in_force_since"].date().isoformat()
+    assert lines[0] == f"Policy version: {declaration['policy_version']} (dated {since})"
     assert "Choice remembered: 90 days (consent.choice_days), then asked again" in lines
     assert report.SIGNALS["sec_gpc"] in lines and report.SIGNALS["dnt"] in lines
     assert (

@@ -95,7 +95,7 @@ def write_bundle(app: Flask, folder: Path, executable: str) -> Path:
     manifest = {
         "created": now.isoformat().replace("+00:00", "Z"),
         "policy_version": declaration["policy_version"],
-        "policy_date": declaration["policy_date"],
+        "policy_date": status["policy"]["date"],
         "service": declaration["service"],
         "consent_banner": declaration["consent_banner"],
         "consent_banner_reason": status["banner"]["reason"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask import current_app
@@ -14,14 +15,21 @@ from ..consent.banner import banner_enabled
 from . import registry
 
 
-def version(cookies: list[dict[str, Any]], measurement: list[dict[str, Any]] = ()) -> str:
-    """Return a short fingerprint of what the policy declares; it changes with the declaration.
+def version(
+    cookies: list[dict[str, Any]],
+    measurement: list[dict[str, Any]] = (),
+    legal: dict[str, Any] | None = None,
+) -> str:
+    """Return a short fingerprint of what the legal pages state; it changes with any of it.
 
-    Issuers are left out so that moving to another domain is not taken for a new policy.
+    The cookies and tools, and the mentions the pages render from the settings (``legal``, see
+    :func:`mentions`): a new publisher or host makes a new version and moves "Last updated".
+    A cookie's issuer is left out: it is the publisher and domain, counted once in ``legal``.
     """
     material = {
         "cookies": [{k: v for k, v in c.items() if k != "issuer"} for c in cookies],
         "audience_measurement": list(measurement),
+        "mentions": legal,
     }
     digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
     return digest[:12]
@@ -54,17 +62,52 @@ def measurement(settings: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+# Settings of [service] that no page states as a mention (the port is part of the address).
+NOT_STATED = ("public_port", "policy_date")
+# What the assistant's provider is, as the privacy notice names it; never its key or model.
+ASSISTANT_STATED = (
+    "provider",
+    "legal_name",
+    "role",
+    "country",
+    "transfer_safeguard",
+    "privacy_policy_url",
+)
+
+
+def mentions(settings: dict[str, Any]) -> dict[str, Any]:
+    """What the legal notice and privacy notice render from the settings, besides cookies and
+    tools: the publisher's identity, domain and contact, the host, the DPO, the assistant's
+    provider and the retention periods. Part of the version: a change of any is a new version."""
+    assist = settings.get("assist", {})
+    on = assist.get("provider", "none") not in ("", "none")
+    return {
+        "service": {k: v for k, v in settings["service"].items() if k not in NOT_STATED},
+        "hosting": dict(settings.get("hosting") or {}),
+        "access_log_retention_days": settings.get("server", {}).get("access_log_retention_days"),
+        "consent_record_retention_days": settings["consent"]["record_retention_days"],
+        "assistant": {
+            **{k: assist.get(k, "") for k in ASSISTANT_STATED},
+            "host": urlsplit(assist.get("base_url", "")).hostname or "",
+        }
+        if on
+        else None,
+    }
+
+
 def declaration(settings: dict[str, Any]) -> dict[str, Any]:
     """Return the machine-readable declaration served at /legal/cookies.json."""
     service = settings["service"]
     cookies = registry.declared(settings)
     tools = measurement(settings)
+    legal = mentions(settings)
+    # No date here: a version's date is when it came into force (privacy/versions.py).
     return {
         "service": service["domain"],
         "publisher": service["publisher"],
         "contact": service["contact_email"],
-        "policy_date": service["policy_date"],
-        "policy_version": version(cookies, tools),
+        "policy_version": version(cookies, tools, legal),
+        "mentions": legal,
         "audience_measurement": tools,
         "consent_banner": banner_enabled(settings, analytics.build(settings)),
         "cookies": cookies,

@@ -14,6 +14,7 @@ from ..analytics import pages
 from ..analytics.providers import Provider
 from ..analytics.providers import ProviderCookie
 from ..consent.banner import banner_decision
+from . import versions
 from .registry import lifetime
 
 # How the consent state treats the browser signals (prospectra.consent.decision, ConsentState).
@@ -40,13 +41,19 @@ def status(app: Flask) -> dict[str, Any]:
     on, reason = banner_decision(settings, providers)
     publisher = settings["service"]["publisher"]
     return {
-        "policy": {"version": declaration["policy_version"], "date": declaration["policy_date"]},
+        "policy": {"version": declaration["policy_version"], "date": _in_force_since(app)},
         "providers": [_provider(app, p, publisher) for p in providers],
         "choice_days": settings["consent"]["choice_days"],
         "signals": dict(SIGNALS),
         "banner": {"on": on, "reason": reason, "setting": settings["consent"]["banner"]},
         "cookies": [_declared_cookie(c) for c in declaration["cookies"]],
     }
+
+
+def _in_force_since(app: Flask) -> str | None:
+    """The day the running version came into force (None until the database first answered)."""
+    since = versions.in_force_since(app)
+    return since.date().isoformat() if since else None
 
 
 def status_text(app: Flask) -> str:
