@@ -412,3 +412,69 @@ def test_cookie_settings_page_shows_no_banner_above_its_own_form(name, tmp_path)
     app, client = new_client(name, tmp_path)
     assert 'class="consent-banner"' in client.get("/").get_data(as_text=True)
     assert 'class="consent-banner"' not in client.get("/consent").get_data(as_text=True)
+
+
+# Item 7 of issue 15: the seed's citation and section 4's "our server contacts".
+CITATION = {
+    "en": "in accordance with art. 5(3) of the ePrivacy directive 2002/58/EC (recitals 24 and 25) as "
+    "amended by directive 2009/136/EC (recital 66), transposed into French law at article 82",
+    "fr": "conformément à l'article 5, paragraphe 3, de la directive 2002/58/CE dite «\u00a0ePrivacy\u00a0» "
+    "(considérants 24 et 25), modifiée par la directive 2009/136/CE (considérant 66) et transposée en "
+    "droit français à l'article 82",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_cookie_policy_cites_the_cookie_recitals_of_the_eprivacy_directives(lang, tmp_path):
+    app = create_app({"app": {"instance_path": str(tmp_path)}}, testing=True)
+    page = read(page_of(app.test_client().get(f"/legal/cookies?lang={lang}")))
+    assert CITATION[lang] in page
+    assert "recital 30" not in page and "considérant 30" not in page
+
+
+ASSISTANT = {
+    "assist": {"provider": "openai", "base_url": "https://api.openai.com/v1", "model": "m",
+               "api_key": "sk-test"}
+}  # fmt: skip
+SERVER_CONTACTS = {
+    ("en", False): "When you send a message, our server contacts the SMTP relay you configured. "
+    "Your browser never contacts it, so it cannot deposit a cookie on your device.",
+    (
+        "en",
+        True,
+    ): "When you send a message, our server contacts the SMTP relay you configured; when "
+    "you ask the writing assistant for a draft, our server contacts its provider. Your browser never "
+    "contacts them, so neither can deposit a cookie on your device.",
+    (
+        "fr",
+        False,
+    ): "Lorsque vous envoyez un message, notre serveur contacte le relais SMTP que vous "
+    "avez configuré. Votre navigateur ne le contacte jamais\u00a0: aucun cookie ne peut donc être "
+    "déposé sur votre terminal par lui.",
+    ("fr", True): "Lorsque vous envoyez un message, notre serveur contacte le relais SMTP que vous "
+    "avez configuré\u00a0; lorsque vous demandez un brouillon à l'assistant d'écriture, notre serveur "
+    "contacte son prestataire. Votre navigateur ne les contacte jamais\u00a0: aucun cookie ne peut "
+    "donc être déposé sur votre terminal par eux.",
+}
+
+
+@pytest.mark.parametrize("assistant", [False, True], ids=["relay", "relay+assistant"])
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_section_4_says_our_server_contacts_the_relay_and_the_assistant(lang, assistant, tmp_path):
+    setup = ASSISTANT if assistant else {}
+    app = create_app({"app": {"instance_path": str(tmp_path)}, **setup}, testing=True)
+    html = page_of(app.test_client().get(f"/legal/cookies?lang={lang}"))
+    page = read(html[html.index("<h2>4. ") : html.index("<h2>5. ")])
+    assert SERVER_CONTACTS[lang, assistant] in page
+    assert "may occasionally load resources" not in page
+
+
+def page_of(response) -> str:
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def read(html: str) -> str:
+    """The page's text: tags removed, entities decoded, blanks but no-break spaces collapsed."""
+    body = re.sub(r"</?(a|code|time|span|strong|em)\b[^>]*>", "", html)
+    return re.sub(r"[ \t\r\n]+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
