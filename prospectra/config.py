@@ -173,9 +173,11 @@ def _check(s: dict[str, Any]) -> None:
         datetime.date.fromisoformat(s["service"]["policy_date"])
     except ValueError:
         raise ConfigError("service.policy_date: expected a date as YYYY-MM-DD") from None
+    _between(s, "server.access_log_retention_days", 1, 400)
     _check_privacy(s)
     _check_mail(s, production)
     _check_assist(s)
+    _check_legal_mentions(s, production)
     for key in ("login_per_address", "login_per_account", "sends_per_user", "generations_per_user"):
         try:
             parse_many(s["limits"][key])
@@ -277,6 +279,95 @@ def _check_assist(s: dict[str, Any]) -> None:
         )
     if not assist["model"].strip():
         raise ConfigError("assist.model: required with provider 'openai'")
+    try:
+        analytics_rules.recipient("assist", assist, production=False, required=False)
+    except analytics_rules.ProviderError as e:
+        raise ConfigError(str(e)) from None
+    url = assist["privacy_policy_url"]
+    if url and (urlsplit(url).scheme != "https" or not urlsplit(url).hostname or " " in url):
+        raise ConfigError("assist.privacy_policy_url: must be an https:// URL")
+
+
+LCEN = "LCEN art. 6-III"
+# Legal forms without the company mentions (RCS number, share capital, VAT number) being required.
+NOT_A_COMPANY = ("individual", "association")
+_PHONE = re.compile(r"\+?[0-9][0-9 .()-]{3,30}[0-9]")
+
+
+def required_mentions(s: dict[str, Any]) -> list[tuple[str, str]]:
+    """The legal mentions this configuration must state, as (dotted key, law) pairs.
+
+    A company (any legal form but "individual" and "association") also states its registration,
+    share capital and VAT number; the assistant's provider, when it is on, its legal name, role and
+    country, and a transfer safeguard when that country is outside the EEA.
+    """
+    law_13b = "GDPR art. 13(1)(b); 'none' when no DPO is designated"
+    mentions = [
+        ("service.publisher", LCEN),
+        ("service.publisher_legal_form", LCEN),
+        ("service.publisher_address", LCEN),
+        ("service.publisher_phone", LCEN),
+        ("service.publication_director", LCEN),
+        ("service.contact_email", LCEN),
+        ("service.dpo", law_13b),
+        ("hosting.name", LCEN),
+        ("hosting.address", LCEN),
+        ("hosting.phone", LCEN),
+        ("hosting.country", "GDPR art. 13(1)(f)"),
+    ]
+    form = s["service"]["publisher_legal_form"]
+    if form and form not in NOT_A_COMPANY:
+        mentions[2:2] = [
+            ("service.publisher_registration", LCEN),
+            ("service.publisher_share_capital", LCEN),
+            ("service.publisher_vat", "LCEN art. 19"),
+        ]
+    assist = s["assist"]
+    if assist["provider"] != "none":
+        law = "GDPR art. 13(1)(e)-(f)"
+        mentions += [(f"assist.{key}", law) for key in ("legal_name", "role", "country")]
+        if assist["country"] and assist["country"] not in analytics_rules.EEA:
+            mentions.append(
+                ("assist.transfer_safeguard", f"GDPR art. 13(1)(f): {assist['country']} is "
+                 "outside the EEA")
+            )  # fmt: skip
+    return mentions
+
+
+def missing_mentions(s: dict[str, Any]) -> list[str]:
+    """The required mentions left empty (development shows a placeholder for each)."""
+    return [key for key, _law in required_mentions(s) if not _get(s, key).strip()]
+
+
+def _check_legal_mentions(s: dict[str, Any], production: bool) -> None:
+    """Check the mentions' shape everywhere; refuse an empty required one in production."""
+    for table in ("service", "hosting"):
+        for key, value in s[table].items():
+            if isinstance(value, str) and (len(value) > 300 or any(ord(c) < 32 for c in value)):
+                raise ConfigError(f"{table}.{key}: at most 300 characters, on one line")
+    form = s["service"]["publisher_legal_form"]
+    if form != form.strip() or (form.lower() in NOT_A_COMPANY and form not in NOT_A_COMPANY):
+        raise ConfigError(
+            'service.publisher_legal_form: "individual", "association" or a company\'s legal '
+            'form such as "SAS"'
+        )
+    for key in ("service.publisher_phone", "hosting.phone"):
+        if _get(s, key) and not _PHONE.fullmatch(_get(s, key)):
+            raise ConfigError(f"{key}: not a telephone number (digits, spaces, + . ( ) -)")
+    dpo = s["service"]["dpo"]
+    if dpo.lower() == "none" and dpo != "none":
+        raise ConfigError('service.dpo: write "none" in lower case when no DPO is designated')
+    if "@" in dpo and " " not in dpo.strip() and not _EMAIL.fullmatch(dpo):
+        raise ConfigError("service.dpo: not an e-mail address")
+    try:
+        analytics_rules.country("hosting.country", s["hosting"]["country"])
+    except analytics_rules.ProviderError as e:
+        raise ConfigError(str(e)) from None
+    if not production:
+        return
+    for key, law in required_mentions(s):
+        if not _get(s, key).strip():
+            raise ConfigError(f"{key}: required in production ({law})")
 
 
 # The app's own deadlines end this long before gunicorn kills the worker: time to render the page.

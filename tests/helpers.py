@@ -12,6 +12,25 @@ from werkzeug.test import TestResponse
 PASSWORD = "correct horse battery staple"
 # Production refuses to start without a key for the saved SMTP passwords ([mail] encryption_key).
 MAIL_KEY = "cHJvc3BlY3RyYSB0ZXN0czogbm90IGEgcmVhbCBrZXk="
+# The legal mentions production refuses to start without (LCEN art. 6-III, GDPR art. 13): a test of
+# production adds them, ``"service": {"domain": ..., **LEGAL_SERVICE}, "hosting": LEGAL_HOSTING``.
+LEGAL_SERVICE = {
+    "publisher": "Prospectra SAS",
+    "publisher_legal_form": "SAS",
+    "publisher_address": "10 rue de l'Exemple, 75001 Paris, France",
+    "publisher_registration": "RCS Paris 912 345 678",
+    "publisher_share_capital": "10 000 €",
+    "publisher_vat": "FR74912345678",
+    "publisher_phone": "+33 1 23 45 67 89",
+    "publication_director": "Jeanne Martin",
+    "dpo": "none",
+}
+LEGAL_HOSTING = {
+    "name": "Hébergeur SAS",
+    "address": "2 rue du Serveur, 59100 Roubaix, France",
+    "phone": "+33 3 20 00 00 00",
+    "country": "FR",
+}
 # The public HTML pages a visitor reads (the login form included).
 PUBLIC_PAGES = (
     "/",

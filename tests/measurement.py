@@ -5,6 +5,8 @@ SCRIPT = {
     "src": "https://tags.example.net/tag.js",
     "origins": ["https://collect.example.net"],
     "controller": "Example Analytics Ltd",
+    "role": "controller",
+    "country": "IE",
     "category": "audience_measurement",
     "purpose": "Audience statistics by Example Analytics.",
     "purpose_fr": "Statistiques d'audience par Example Analytics.",

@@ -10,6 +10,8 @@ import pytest
 
 from prospectra.config import PROJECT_ROOT
 from tests import backends
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 from tests.served import GUNICORN
 from tests.served import environment
@@ -17,7 +19,8 @@ from tests.served import environment
 FLASK = GUNICORN.parent / "flask"
 PRODUCTION = {
     "app": {"environment": "production", "secret_key": "p" * 40},
-    "service": {"domain": "app.prospectra.example"},
+    "service": {"domain": "app.prospectra.example", **LEGAL_SERVICE},
+    "hosting": LEGAL_HOSTING,
     "mail": {"encryption_key": MAIL_KEY},
 }
 

@@ -40,6 +40,8 @@ from prospectra.config import load_settings
 from prospectra.extensions import db
 from tests.browser.conftest import CHROMIUM_FLAGS
 from tests.faults import free_port
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 from tests.helpers import PASSWORD
 from tests.helpers import BufferedClient
@@ -249,7 +251,7 @@ def deployment(tmp_path_factory) -> Iterator[dict]:
     settings = {
         "app": {"environment": "production", "secret_key": "d" * 48,
                 "instance_path": str(folder / "instance")},
-        "service": {"domain": DOMAIN, "public_port": https},
+        "service": {"domain": DOMAIN, "public_port": https, **LEGAL_SERVICE}, "hosting": LEGAL_HOSTING,
         "mail": {"encryption_key": MAIL_KEY},
         "proxy": {"x_for": 1, "x_proto": 1, "x_host": 1},
         # Few wrong passwords per address, many per account: the address is what is tested.

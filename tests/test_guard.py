@@ -10,6 +10,8 @@ from flask import make_response
 from prospectra import create_app
 from prospectra.privacy.guard import UndeclaredCookieError
 from prospectra.privacy.guard import problems
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 
 DECLARED = {
@@ -45,7 +47,8 @@ def _app_setting_a_tracker(tmp_path, *, testing: bool, environment: str = "devel
     settings = {"app": {"instance_path": str(tmp_path), "environment": environment}}
     if environment == "production":
         settings["app"]["secret_key"] = "s" * 32
-        settings["service"] = {"domain": "app.prospectra.eu"}
+        settings["service"] = {"domain": "app.prospectra.eu", **LEGAL_SERVICE}
+        settings["hosting"] = LEGAL_HOSTING
         settings["mail"] = {"encryption_key": MAIL_KEY}
     app = create_app(settings, testing=testing)
 

@@ -18,6 +18,8 @@ from prospectra.accounts import create_user
 from prospectra.config import PROJECT_ROOT
 from tests import backends
 from tests.faults import free_port
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 from tests.helpers import PASSWORD
 from tests.served import GUNICORN
@@ -33,7 +35,8 @@ def production(tmp_path):
         yield {
             "app": {"environment": "production", "secret_key": "g" * 48,
                     "instance_path": str(tmp_path / "instance")},
-            "service": {"domain": "app.prospectra.example"},
+            "service": {"domain": "app.prospectra.example", **LEGAL_SERVICE},
+            "hosting": LEGAL_HOSTING,
             "mail": {"encryption_key": MAIL_KEY},
             "proxy": {"x_for": 1, "x_proto": 1, "x_host": 1},
             "session": {"store": "redis", "redis_url": backends.REDIS_URL, "key_prefix": prefix},
@@ -119,7 +122,7 @@ def on_sqlite(tmp_path, name: str) -> dict:
     return {
         "app": {"environment": "production", "secret_key": "g" * 48,
                 "instance_path": str(tmp_path / name)},
-        "service": {"domain": "app.prospectra.example"},
+        "service": {"domain": "app.prospectra.example", **LEGAL_SERVICE}, "hosting": LEGAL_HOSTING,
         "mail": {"encryption_key": MAIL_KEY},
         "proxy": {"x_for": 1, "x_proto": 1, "x_host": 1},
     }  # fmt: skip

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 
 pytestmark = pytest.mark.both_backends
@@ -29,7 +31,8 @@ def test_health_checks_answer_plain_http_in_production(app_factory, settings, pa
     # address: the health checks answer it; pages refuse that Host.
     settings["app"] |= {"environment": "production", "secret_key": "k" * 40}
     settings["mail"] = {"encryption_key": MAIL_KEY}
-    settings["service"] = {"domain": "app.prospectra.example"}
+    settings["service"] = {"domain": "app.prospectra.example", **LEGAL_SERVICE}
+    settings["hosting"] = LEGAL_HOSTING
     client = app_factory(settings).test_client()
     for host in ("10.0.0.5:8000", "app.prospectra.example", "[fd00::5]:8000"):
         probe = {"base_url": "http://10.0.0.5:8000", "headers": {"Host": host}}

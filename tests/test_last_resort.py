@@ -14,6 +14,8 @@ from flask import abort
 
 from prospectra.errors import LAST_RESORT_PAGE
 from prospectra.errors import unavailable
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 
 DOMAIN = "app.prospectra.example"
@@ -94,7 +96,8 @@ def test_the_csrf_pages_fall_back_to_the_static_page_too(broken_app):
 
 def test_in_production_the_static_page_carries_hsts(app_factory, settings, caplog):
     settings["app"] |= {"environment": "production", "secret_key": "p" * 40}
-    settings["service"] = {"domain": DOMAIN}
+    settings["service"] = {"domain": DOMAIN, **LEGAL_SERVICE}
+    settings["hosting"] = LEGAL_HOSTING
     settings["mail"] = {"encryption_key": MAIL_KEY}
     app = app_factory(settings)
     break_every_page(app)

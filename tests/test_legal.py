@@ -15,8 +15,8 @@ SITE = {
     "contact_email": "dpo@acme.example",
     "publisher_address": "1 rue de la Paix, 75002 Paris",
     "publication_director": "Jeanne Martin",
-    "hosting_provider": "Hébergeur SAS, 2 rue du Serveur, 59100 Roubaix",
 }
+HOST = {"name": "Hébergeur SAS", "address": "2 rue du Serveur, 59100 Roubaix"}
 
 
 def page_text(client, path: str) -> str:
@@ -26,7 +26,9 @@ def page_text(client, path: str) -> str:
 
 @pytest.fixture
 def site_app(tmp_path):
-    return create_app({"app": {"instance_path": str(tmp_path)}, "service": SITE}, testing=True)
+    return create_app(
+        {"app": {"instance_path": str(tmp_path)}, "service": SITE, "hosting": HOST}, testing=True
+    )
 
 
 def test_cookie_policy_lists_every_declared_cookie_with_its_details(site_app):
@@ -42,7 +44,9 @@ def test_cookie_policy_fills_in_publisher_domain_contact_and_date(site_app):
     assert "Acme Prospection SAS" in html
     assert "served from the main domain app.acme.example" in html
     assert 'href="mailto:dpo@acme.example"' in html
-    assert "2026-11-29" in html
+    # The date is the version's, from the policy history: the day it came into force.
+    since = site_app.extensions["prospectra.policy_history"][0]["in_force_since"]
+    assert f"Last updated <time datetime=\"{since:%Y-%m-%d}\">{since.day} {since:%B %Y}</time>" in html
 
 
 def test_cookie_policy_states_the_configured_lifetimes(tmp_path):
@@ -72,9 +76,10 @@ def test_policy_version_changes_when_a_declaration_changes(site_app):
     settings = site_app.config["PROSPECTRA"]
     cookies = registry.declared(settings)
     changed = [dict(cookies[0], retention="13 months"), cookies[1]]
-    assert policy.version(cookies) != policy.version(changed)
+    legal = policy.mentions(settings)
+    assert policy.version(cookies, [], legal) != policy.version(changed, [], legal)
     assert (
-        policy.version(cookies)
+        policy.version(cookies, [], legal)
         == site_app.test_client().get("/legal/cookies.json").get_json()["policy_version"]
     )
 

@@ -19,6 +19,8 @@ from prospectra.extensions import db
 from prospectra.models import Draft
 from prospectra.models import MailRelay
 from tests.faults import free_port
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import PASSWORD
 from tests.helpers import AuthActions
 from tests.helpers import BufferedClient
@@ -442,7 +444,7 @@ def test_an_invalid_mail_setting_stops_start_naming_the_key(mail, message):
 
 def test_production_refuses_to_start_without_a_mail_encryption_key():
     production = {"app": {"environment": "production", "secret_key": "x" * 32},
-                  "service": {"domain": "app.prospectra.eu"}}  # fmt: skip
+                  "service": {"domain": "app.prospectra.eu", **LEGAL_SERVICE}, "hosting": LEGAL_HOSTING}  # fmt: skip
     with pytest.raises(ConfigError, match=r"^mail.encryption_key: required in production"):
         load_settings(production, environ={})
     environ = {"PROSPECTRA_MAIL__ENCRYPTION_KEY": KEY_A}

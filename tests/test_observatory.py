@@ -11,6 +11,8 @@ from werkzeug.serving import make_server
 
 from prospectra import create_app
 from prospectra.config import PROJECT_ROOT
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 
 SCAN = PROJECT_ROOT / "tools" / "observatory" / "scan.sh"
@@ -25,7 +27,8 @@ def production_server(tmp_path_factory):
             "environment": "production",
             "secret_key": "observatory-" + "s" * 32,
         },
-        "service": {"domain": "127.0.0.1"},
+        "service": {"domain": "127.0.0.1", **LEGAL_SERVICE},
+        "hosting": LEGAL_HOSTING,
         "mail": {"encryption_key": MAIL_KEY},
         "proxy": {"x_proto": 1, "x_host": 1},
     }

@@ -21,6 +21,8 @@ from prospectra.accounts import create_user
 from tests import backends
 from tests.faults import RedisServer
 from tests.faults import TcpRelay
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 from tests.helpers import PASSWORD
 from tests.served import Gunicorn
@@ -34,7 +36,7 @@ def production(tmp_path, database_url: str, redis_url: str, prefix: str) -> dict
     return {
         "app": {"environment": "production", "secret_key": "g" * 48,
                 "instance_path": str(tmp_path / "instance")},
-        "service": {"domain": "app.prospectra.example"},
+        "service": {"domain": "app.prospectra.example", **LEGAL_SERVICE}, "hosting": LEGAL_HOSTING,
         "mail": {"encryption_key": MAIL_KEY},
         "proxy": {"x_for": 1, "x_proto": 1, "x_host": 1},
         "session": {"store": "redis", "redis_url": redis_url, "key_prefix": prefix,

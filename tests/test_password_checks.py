@@ -31,6 +31,8 @@ from tests.browsers import NEW_PASSWORD
 from tests.browsers import Browser
 from tests.browsers import rows
 from tests.faults import free_port
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 from tests.helpers import PASSWORD
 from tests.helpers import AuthActions
@@ -286,7 +288,7 @@ def production(tmp_path, **tables) -> dict:
     return {
         "app": {"environment": "production", "secret_key": "t" * 48,
                 "instance_path": str(tmp_path / "instance")},
-        "service": {"domain": "app.prospectra.example"},
+        "service": {"domain": "app.prospectra.example", **LEGAL_SERVICE}, "hosting": LEGAL_HOSTING,
         "mail": {"encryption_key": MAIL_KEY},
         "proxy": {"x_for": 1, "x_proto": 1, "x_host": 1},
     } | tables  # fmt: skip

@@ -11,13 +11,16 @@ from prospectra import create_app
 from prospectra.analytics import providers as analytics
 from prospectra.config import ConfigError
 from prospectra.config import load_settings
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.measurement import CONFIGS
 from tests.measurement import MATOMO
 from tests.measurement import SCRIPT
 
 SECRETS = {"app": {"secret_key": "s" * 40}, "mail": {"encryption_key": "A" * 43 + "="}}
 PRODUCTION = {"app": {"environment": "production", **SECRETS["app"]},
-              "service": {"domain": "app.example.org"}, "mail": SECRETS["mail"]}  # fmt: skip
+              "service": {"domain": "app.example.org", **LEGAL_SERVICE}, "hosting": LEGAL_HOSTING,
+              "mail": SECRETS["mail"]}  # fmt: skip
 
 
 def script(**changes):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from flask import request
 
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 from tests.helpers import PASSWORD
 from tests.helpers import cookies_set
@@ -25,7 +27,8 @@ FROM_PROXY = {
 @pytest.fixture
 def proxied(app_factory, settings):
     settings["app"] |= {"environment": "production", "secret_key": "p" * 40}
-    settings["service"] = {"domain": DOMAIN}
+    settings["service"] = {"domain": DOMAIN, **LEGAL_SERVICE}
+    settings["hosting"] = LEGAL_HOSTING
     settings["proxy"] = {"x_for": 1, "x_proto": 1, "x_host": 1}
     settings["mail"] = {"encryption_key": MAIL_KEY}
     app = app_factory(settings)

@@ -12,6 +12,8 @@ import pytest
 from prospectra.accounts import create_user
 from prospectra.config import ConfigError
 from prospectra.config import load_settings
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 from tests.helpers import PASSWORD
 from tests.helpers import csrf_token
@@ -30,7 +32,8 @@ def proxy_headers(host: str) -> dict[str, str]:
 def production(app_factory, settings):
     def make(public_port: int = 8443):
         settings["app"] |= {"environment": "production", "secret_key": "p" * 40}
-        settings["service"] = {"domain": DOMAIN, "public_port": public_port}
+        settings["service"] = {"domain": DOMAIN, "public_port": public_port, **LEGAL_SERVICE}
+        settings["hosting"] = LEGAL_HOSTING
         settings["mail"] = {"encryption_key": MAIL_KEY}
         settings["proxy"] = {"x_for": 1, "x_proto": 1, "x_host": 1}
         app = app_factory(settings)

@@ -19,6 +19,8 @@ from prospectra.config import load_settings
 from prospectra.extensions import db
 from prospectra.mail import network
 from prospectra.models import MailRelay
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import AuthActions
 from tests.mail_forms import LOOPBACK_RELAYS
 from tests.mail_forms import save_relay
@@ -335,7 +337,7 @@ def test_an_invalid_relay_network_stops_start_naming_the_key(mail, message):
 
 def test_production_refuses_any_port_and_defaults_to_the_smtp_ports():
     production = {"app": {"environment": "production", "secret_key": "x" * 32},
-                  "service": {"domain": "app.prospectra.eu"},
+                  "service": {"domain": "app.prospectra.eu", **LEGAL_SERVICE}, "hosting": LEGAL_HOSTING,
                   "mail": {"encryption_key": "A" * 43 + "="}}  # fmt: skip
     settings = load_settings(production, environ={})
     assert settings["mail"]["allowed_ports"] == [25, 465, 587, 2525]

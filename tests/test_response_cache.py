@@ -12,6 +12,8 @@ import contextlib
 import pytest
 from flask import request_started
 
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 from tests.helpers import cookies_set
 from tests.helpers import csrf_token
@@ -87,7 +89,8 @@ def test_forms_other_queries_and_methods_always_reach_the_app(app):
 
 def test_redirects_are_not_kept(app_factory, settings):
     settings["app"] |= {"environment": "production", "secret_key": "r" * 40}
-    settings["service"] = {"domain": "app.prospectra.example"}
+    settings["service"] = {"domain": "app.prospectra.example", **LEGAL_SERVICE}
+    settings["hosting"] = LEGAL_HOSTING
     settings["mail"] = {"encryption_key": MAIL_KEY}
     app = app_factory(settings)
     plain_http = {"base_url": "http://app.prospectra.example"}

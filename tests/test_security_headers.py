@@ -9,6 +9,8 @@ import re
 import pytest
 
 from prospectra import create_app
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 from tests.helpers import PUBLIC_PAGES
 
@@ -94,7 +96,8 @@ def test_production_redirects_plain_http_to_https(tmp_path):
                 "environment": "production",
                 "secret_key": "p" * 32,
             },
-            "service": {"domain": "app.prospectra.eu"},
+            "service": {"domain": "app.prospectra.eu", **LEGAL_SERVICE},
+            "hosting": LEGAL_HOSTING,
             "mail": {"encryption_key": MAIL_KEY},
         },
         testing=True,

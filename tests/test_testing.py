@@ -6,6 +6,8 @@ import pytest
 from werkzeug.wrappers import Response
 
 from prospectra.testing import assert_only_declared_cookies
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 
 CSRF_ATTRIBUTES = "Secure; HttpOnly; Path=/; SameSite=Lax"
@@ -46,6 +48,8 @@ def test_assertion_accepts_declared_cookies_and_their_deletion(app):
 
 TRACKING_APP = (
     f"MAIL_KEY = {MAIL_KEY!r}\n"
+    f"LEGAL_SERVICE = {LEGAL_SERVICE!r}\n"
+    f"LEGAL_HOSTING = {LEGAL_HOSTING!r}\n"
     + """
 import pytest
 from flask import make_response
@@ -58,7 +62,8 @@ pytest_plugins = ["prospectra.testing"]
 def app(tmp_path):
     # Production: the guard drops the cookie on its way out, so only the fixture can notice.
     app = create_app({"app": {"instance_path": str(tmp_path), "environment": "production",
-                              "secret_key": "s" * 32}, "service": {"domain": "app.example.org"},
+                              "secret_key": "s" * 32},
+                       "service": {"domain": "app.example.org", **LEGAL_SERVICE}, "hosting": LEGAL_HOSTING,
                        "mail": {"encryption_key": MAIL_KEY}})
 
     @app.get("/tracker")

@@ -10,6 +10,8 @@ import pytest
 
 from prospectra.config import flask_config
 from prospectra.config import load_settings
+from tests.helpers import LEGAL_HOSTING
+from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
 
 DOMAIN = "app.prospectra.example"
@@ -21,7 +23,8 @@ SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Typ
 def production(app_factory, settings):
     def make(x_host: int = 0):
         settings["app"] |= {"environment": "production", "secret_key": "p" * 40}
-        settings["service"] = {"domain": DOMAIN}
+        settings["service"] = {"domain": DOMAIN, **LEGAL_SERVICE}
+        settings["hosting"] = LEGAL_HOSTING
         settings["mail"] = {"encryption_key": MAIL_KEY}
         settings["proxy"] = {"x_for": x_host, "x_proto": x_host, "x_host": x_host}
         return app_factory(settings).test_client()
@@ -86,6 +89,6 @@ def test_only_production_restricts_hosts(tmp_path):
     assert flask_config(development, tmp_path)["TRUSTED_HOSTS"] is None
     production = load_settings({
         "app": {"environment": "production", "secret_key": "p" * 40, "instance_path": str(tmp_path)},
-        "service": {"domain": DOMAIN}, "mail": {"encryption_key": MAIL_KEY},
+        "service": {"domain": DOMAIN, **LEGAL_SERVICE}, "hosting": LEGAL_HOSTING, "mail": {"encryption_key": MAIL_KEY},
     })  # fmt: skip
     assert flask_config(production, tmp_path)["TRUSTED_HOSTS"] == [DOMAIN, "localhost", "127.0.0.1"]

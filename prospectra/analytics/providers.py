@@ -82,6 +82,11 @@ class Provider:
     fr: dict[str, str] = field(default_factory=dict)  # purpose and why in French
     conditions: tuple[Condition, ...] = ()
     data_retention_months: int | None = None
+    # Who else receives the data (GDPR art. 13(1)(e)-(f)): "" for a tool the publisher runs itself.
+    legal_name: str = ""
+    role: str = ""  # "processor" or "controller"
+    country: str = ""  # ISO 3166-1 alpha-2
+    transfer_safeguard: str = ""  # "" (in the EEA), "adequacy", "dpf" or "scc"
 
     @property
     def purpose_label(self) -> str:
@@ -169,6 +174,14 @@ def _matomo(conf: dict[str, Any], context: rules.Context) -> Provider:
             "Matomo, publisher-only data) or 'consent' (a banner asks first)"
         )
     exempt = conf["mode"] == "exempt"
+    legal_name = rules.text("analytics.matomo.legal_name", conf["legal_name"], 200)
+    rules.recipient("analytics.matomo", conf, production=context.production,
+                    required=bool(legal_name))  # fmt: skip
+    if exempt and legal_name and conf["role"] == "controller":
+        raise ProviderError(
+            "analytics.matomo.role: 'controller' contradicts mode 'exempt' (CNIL: the data of an "
+            "exempt measurement serves the publisher only; its host can only be a processor)"
+        )
     rules.cookie_days("analytics.matomo.cookie_days", conf["cookie_days"], exempt=exempt)
     rules.data_months("analytics.matomo.retention_months", conf["retention_months"])
     site = conf["site_id"]
@@ -234,6 +247,10 @@ def _matomo(conf: dict[str, Any], context: rules.Context) -> Provider:
             Condition("data used by the publisher only, not combined with other processing",
                       "données utilisées par le seul éditeur, sans recoupement avec d'autres traitements", False),
         ) if exempt else (),
+        legal_name=legal_name,
+        role=conf["role"] if legal_name else "",
+        country=conf["country"] if legal_name else "",
+        transfer_safeguard=conf["transfer_safeguard"] if legal_name else "",
     )  # fmt: skip
 
 
@@ -251,6 +268,11 @@ def _script(conf: dict[str, Any], context: rules.Context) -> Provider:
                 f"analytics.script.{key}: speaks of audience measurement while the declared "
                 f"category is {conf['category']!r} (CNIL: each purpose is stated as it is)"
             )
+    if context.production and not conf["purpose_fr"].strip():
+        raise ProviderError(
+            "analytics.script.purpose_fr: required in production (French pages show no English)"
+        )
+    rules.recipient("analytics.script", conf, production=context.production, required=True)
     name = rules.text("analytics.script.name", conf["name"], 80)
     src = rules.script_src(context, "analytics.script.src", conf["src"])
     src_origin = rules.origin_of(src)
@@ -277,6 +299,10 @@ def _script(conf: dict[str, Any], context: rules.Context) -> Provider:
         pages=rules.pages("analytics.script.pages", conf["pages"]),
         policy_url=rules.policy_url(context, "analytics.script.policy_url", conf["policy_url"],
                                     required=True),
+        legal_name=conf["controller"].strip(),
+        role=conf["role"],
+        country=conf["country"],
+        transfer_safeguard=conf["transfer_safeguard"],
         template="analytics/_script.html",
         settings={**conf, "src": src},
         fr={

@@ -248,12 +248,19 @@ def script_cookie(context: Context, key: str, cookie: Any) -> Any:
         max_age=days * 86400,
         purpose=text(f"{key}.purpose", cookie["purpose"], 300),
         purpose_fr=text(f"{key}.purpose_fr", cookie.get("purpose_fr", ""), 300)
-        or cookie["purpose"].strip(),
+        or _english_in_development(context, f"{key}.purpose_fr", cookie["purpose"].strip()),
         domain=domain,
         path=path,
         secure=secure,
         same_site=same_site,
     )
+
+
+def _english_in_development(context: Context, key: str, english: str) -> str:
+    """A missing French text: the English one in development, refused in production."""
+    if context.production:
+        raise ProviderError(f"{key}: required in production (French pages show no English)")
+    return english
 
 
 def check_together(providers: list) -> None:
@@ -276,3 +283,67 @@ def check_together(providers: list) -> None:
                         raise ProviderError(
                             f"analytics.{b.key}: cookie {cb.name!r} overlaps {a.key}'s {ca.name!r}"
                         )
+
+
+# Recipients outside the publisher (GDPR art. 13(1)(e)-(f)): a host, the assistant's provider, a
+# tag's vendor. The EEA: the 27 EU member states, Iceland, Liechtenstein and Norway.
+EEA = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO".split()
+)
+# Countries with a Commission adequacy decision (GDPR art. 45) for private bodies, as of 2026:
+# Andorra, Argentina, Canada, the Faroe Islands, Guernsey, Israel, the Isle of Man, Japan, Jersey,
+# New Zealand, South Korea, Switzerland, the United Kingdom, Uruguay. The United States only for
+# companies certified under the Data Privacy Framework: "dpf".
+ADEQUACY = frozenset("AD AR CA FO GG IL IM JP JE NZ KR CH GB UY".split())
+ROLES = ("processor", "controller")
+SAFEGUARDS = ("adequacy", "dpf", "scc")
+
+
+def country(key: str, value: str) -> str:
+    """An ISO 3166-1 alpha-2 code that Babel names ("FR", "US"), or "" (not set)."""
+    from babel import Locale
+
+    if value and not (re.fullmatch(r"[A-Z]{2}", value) and value in Locale("en").territories):
+        raise ProviderError(f"{key}: an ISO 3166-1 alpha-2 country code in capitals, e.g. 'FR'")
+    return value
+
+
+def recipient(prefix: str, conf: dict[str, Any], *, production: bool, required: bool) -> None:
+    """Check a recipient's role, country and transfer safeguard (keys ``prefix``.role etc.).
+
+    Values given are checked everywhere; missing ones are refused in production only when
+    ``required`` (development shows a placeholder on the pages instead).
+    """
+    role, code, safeguard = conf["role"], conf["country"], conf["transfer_safeguard"]
+    if role and role not in ROLES:
+        raise ProviderError(f"{prefix}.role: must be one of {', '.join(map(repr, ROLES))}")
+    country(f"{prefix}.country", code)
+    if safeguard and safeguard not in SAFEGUARDS:
+        raise ProviderError(
+            f"{prefix}.transfer_safeguard: must be one of '', {', '.join(map(repr, SAFEGUARDS))}"
+        )
+    if code in EEA and safeguard:
+        raise ProviderError(
+            f"{prefix}.transfer_safeguard: must be empty, {code} is in the EEA (no transfer)"
+        )
+    if safeguard == "dpf" and code != "US":
+        raise ProviderError(
+            f"{prefix}.transfer_safeguard: 'dpf' (EU-US Data Privacy Framework) is for a "
+            "company in the US"
+        )
+    if safeguard == "adequacy" and code and code not in ADEQUACY:
+        raise ProviderError(
+            f"{prefix}.transfer_safeguard: no adequacy decision covers {code}; use 'scc'"
+            + (" or 'dpf'" if code == "US" else "")
+        )
+    if not (production and required):
+        return
+    law = "(GDPR art. 13(1)(e)-(f))"
+    for key in ("role", "country"):
+        if not conf[key]:
+            raise ProviderError(f"{prefix}.{key}: required in production {law}")
+    if code not in EEA and not safeguard:
+        raise ProviderError(
+            f"{prefix}.transfer_safeguard: required in production (GDPR art. 13(1)(f): {code} is "
+            "outside the EEA)"
+        )
