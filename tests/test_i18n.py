@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -81,18 +82,70 @@ def test_banner_in_french(tmp_path):
     assert ">Tout accepter</button>" in html and ">Tout refuser</button>" in html
 
 
-def test_every_message_has_a_french_translation(tmp_path):
-    pot = tmp_path / "messages.pot"
-    subprocess.run(
+@pytest.fixture(scope="module")
+def extraction(tmp_path_factory):
+    """`make translations`' extraction, run on this tree into a scratch .pot: (catalog, stderr)."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    done = subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."],
-        cwd=PROJECT_ROOT, check=True, capture_output=True,
+        cwd=PROJECT_ROOT, capture_output=True, text=True,
     )  # fmt: skip
+    assert done.returncode == 0, done.stderr
     with pot.open("rb") as f:
-        wanted = {m.id for m in read_po(f) if m.id}
+        return read_po(f), done.stderr
+
+
+TEMPLATES = PACKAGE / "templates"
+TRANSLATED_TEMPLATES = sorted(
+    str(p.relative_to(PROJECT_ROOT))
+    for p in TEMPLATES.rglob("*.html")
+    if re.search(r"\b_\(|{%-?\s*trans\b", p.read_text())
+)
+
+
+def test_extraction_reads_every_file_and_reports_nothing_skipped(extraction):
+    _, stderr = extraction
+    said = [
+        line for line in stderr.splitlines() if not line.startswith("extracting messages from ")
+    ]
+    assert said == [f"writing PO template file to {line.split(' to ', 1)[1]}" for line in said[:1]]
+    read = {
+        line.removeprefix("extracting messages from ").split()[0] for line in stderr.splitlines()
+    }
+    assert {t for t in TRANSLATED_TEMPLATES if t not in read} == set()
+
+
+@pytest.mark.parametrize("template", TRANSLATED_TEMPLATES)
+def test_every_template_with_messages_gives_its_messages_to_the_catalogue(extraction, template):
+    """A template the extractor cannot parse (a {% cache %} tag without Flask-Caching's extension)
+    is read and silently dropped: only its messages in the .pot prove it was extracted."""
+    catalog, _ = extraction
+    assert any(template == path for m in catalog for path, _line in m.locations), template
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [("prospectra/templates/base.html", "Skip to content"), ("prospectra/templates/_footer.html", "Cookie settings")],
+)  # fmt: skip
+def test_the_header_and_footer_messages_are_extracted(extraction, template, message):
+    catalog, _ = extraction
+    assert template in {path for path, _line in catalog[message].locations}
+
+
+def test_every_message_has_a_french_translation(extraction):
+    catalog, _ = extraction
+    wanted = {m.id for m in catalog if m.id}
     with PO.open("rb") as f:
         # A fuzzy entry (a guess by `pybabel update`) is not compiled: it counts as untranslated.
         translated = {m.id: m.string for m in read_po(f) if m.id and "fuzzy" not in m.flags}
     assert sorted(wanted - {k for k, v in translated.items() if v}) == []
+
+
+def test_the_french_catalogue_keeps_no_dead_entry():
+    """Obsolete (#~) entries are messages no template or module says any more."""
+    with PO.open("rb") as f:
+        catalog = read_po(f)
+    assert sorted(catalog.obsolete) == []
 
 
 def test_compiled_catalog_matches_its_source(tmp_path):

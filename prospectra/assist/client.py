@@ -58,10 +58,10 @@ def generate(prompt: str) -> str:
     try:
         status, body = call.within(timeout)
     except httpx.TimeoutException:
+        seconds = f"{timeout:g}"  # outside _(): the extractor reports an f-string argument
         raise AssistError(
-            _("The writing assistant did not answer within %(seconds)s seconds.",
-              seconds=f"{timeout:g}")
-        ) from None  # fmt: skip
+            _("The writing assistant did not answer within %(seconds)s seconds.", seconds=seconds)
+        ) from None
     except _TooLong:
         raise AssistError(_("The writing assistant's reply was too long to read.")) from None
     except httpx.HTTPError:

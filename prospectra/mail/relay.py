@@ -319,4 +319,5 @@ def _plain_text_refused() -> str:
 
 
 def _timed_out(relay: Relay) -> str:
-    return _("The relay did not answer within %(seconds)s seconds.", seconds=f"{relay.timeout:g}")
+    seconds = f"{relay.timeout:g}"  # outside _(): the extractor reports an f-string argument
+    return _("The relay did not answer within %(seconds)s seconds.", seconds=seconds)
