@@ -266,7 +266,8 @@ def test_privacy_policy_describes_the_choice_records_and_measurement(tmp_path):
         .get_data(as_text=True)
         .split()
     )
-    assert "182 days in your browser; 1095 days on our server as proof, then deleted." in html
+    # [consent] choice_days 182 and record_retention_days 1095, said as people say them.
+    assert "6 months in your browser; 3 years on our server as proof, then deleted." in html
     assert "Audience measurement by Example Analytics" in html
     assert "Your consent (GDPR art. 6(1)(a))" in html
     plain = (

@@ -17,6 +17,7 @@ from flask import Flask
 from flask import current_app
 from flask import jsonify
 from flask import render_template
+from limits import parse_many
 
 from ..analytics import pages
 from ..analytics.providers import PURPOSES
@@ -44,8 +45,30 @@ def cookies_json():
 @bp.get("/privacy")
 @public_page
 def privacy():
-    """The privacy policy the cookie policy refers to."""
-    return render_template(localized("legal/privacy.html"))
+    """The privacy notice (GDPR art. 13): one table per processing, then your rights."""
+    return render_template(localized("legal/privacy.html"), counters=_counters())
+
+
+@bp.get("/terms")
+@public_page
+def terms():
+    """The terms of use: the contract that the privacy notice's contract basis points to."""
+    return render_template(localized("legal/terms.html"))
+
+
+def _counters() -> dict[str, Any]:
+    """How long the throttling counters live: the longest window of each set of limits."""
+    limits = current_app.config["PROSPECTRA"]["limits"]
+
+    def longest(*keys: str) -> int:
+        return max(item.get_expiry() for key in keys for item in parse_many(limits[key]))
+
+    return {
+        "shared": not limits["storage_uri"].startswith("memory://"),
+        "password_seconds": longest("login_per_address", "login_per_account"),
+        "send_seconds": longest("sends_per_user"),
+        "generation_seconds": longest("generations_per_user"),
+    }
 
 
 @bp.get("/notice")
