@@ -315,6 +315,11 @@ def required_mentions(s: dict[str, Any]) -> list[tuple[str, str]]:
         ("hosting.phone", LCEN),
         ("hosting.country", "GDPR art. 13(1)(f)"),
     ]
+    country = s["hosting"]["country"]
+    if country and country not in analytics_rules.EEA:
+        mentions.append(
+            ("hosting.transfer_safeguard", f"GDPR art. 13(1)(f): {country} is outside the EEA")
+        )
     form = s["service"]["publisher_legal_form"]
     if form and form not in NOT_A_COMPANY:
         mentions[2:2] = [
@@ -360,7 +365,8 @@ def _check_legal_mentions(s: dict[str, Any], production: bool) -> None:
     if "@" in dpo and " " not in dpo.strip() and not _EMAIL.fullmatch(dpo):
         raise ConfigError("service.dpo: not an e-mail address")
     try:
-        analytics_rules.country("hosting.country", s["hosting"]["country"])
+        analytics_rules.recipient("hosting", {**s["hosting"], "role": "processor"},
+                                  production=False, required=False)  # fmt: skip
     except analytics_rules.ProviderError as e:
         raise ConfigError(str(e)) from None
     if not production:

@@ -46,7 +46,9 @@ def test_cookie_policy_fills_in_publisher_domain_contact_and_date(site_app):
     assert 'href="mailto:dpo@acme.example"' in html
     # The date is the version's, from the policy history: the day it came into force.
     since = site_app.extensions["prospectra.policy_history"][0]["in_force_since"]
-    assert f"Last updated <time datetime=\"{since:%Y-%m-%d}\">{since.day} {since:%B %Y}</time>" in html
+    assert (
+        f'Last updated <time datetime="{since:%Y-%m-%d}">{since.day} {since:%B %Y}</time>' in html
+    )
 
 
 def test_cookie_policy_states_the_configured_lifetimes(tmp_path):

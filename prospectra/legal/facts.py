@@ -104,8 +104,8 @@ def build(settings: dict[str, Any], providers: list[Provider]) -> LegalFacts:
     """The facts of one configuration (the providers are those analytics.setup built from it)."""
     hosting, assist = settings["hosting"], settings["assist"]
     recipients = [
-        _recipient("hosting", hosting["name"], "processor", hosting["country"], "", "",
-                   *_PURPOSES["hosting"]),
+        _recipient("hosting", hosting["name"], "processor", hosting["country"],
+                   hosting["transfer_safeguard"], "", *_PURPOSES["hosting"]),
     ]  # fmt: skip
     if assist["provider"] != "none":
         recipients.append(
