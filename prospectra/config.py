@@ -169,10 +169,6 @@ def _check(s: dict[str, Any]) -> None:
     _between(s, "service.public_port", 0, 65535)
     if not _EMAIL.fullmatch(s["service"]["contact_email"]):
         raise ConfigError("service.contact_email: not an e-mail address")
-    try:
-        datetime.date.fromisoformat(s["service"]["policy_date"])
-    except ValueError:
-        raise ConfigError("service.policy_date: expected a date as YYYY-MM-DD") from None
     _between(s, "server.access_log_retention_days", 1, 400)
     _check_privacy(s)
     _check_mail(s, production)

@@ -69,7 +69,9 @@ def test_environment_variables_override_the_file(tmp_path):
         ({"PROSPECTRA_SERVICE__DOMAIN": "https://app.example.org"}, "service.domain: a host name"),
         ({"PROSPECTRA_SERVICE__DOMAIN": "app.example.org/x"}, "service.domain: a host name"),
         ({"PROSPECTRA_SERVICE__DOMAIN": "app.example.org\"><script>"}, "service.domain: a host name"),
-        ({"PROSPECTRA_SERVICE__POLICY_DATE": "yesterday"}, "service.policy_date: expected a date"),
+        # Gone: the date comes from the policy history, the host from the [hosting] table.
+        ({"PROSPECTRA_SERVICE__POLICY_DATE": "2026-11-29"}, "service.policy_date: unknown key"),
+        ({"PROSPECTRA_SERVICE__HOSTING_PROVIDER": "OVH"}, "service.hosting_provider: unknown key"),
         ({"PROSPECTRA_LIMITS__LOGIN_PER_ACCOUNT": "lots"}, "limits.login_per_account: not a rate limit"),
         ({"PROSPECTRA_APP__INSTANCE_PATH": "relative/dir"}, "app.instance_path: must be an absolute"),
         ({"PROSPECTRA_CONFIG": "/nonexistent/prospectra.toml"}, "PROSPECTRA_CONFIG: cannot read"),
