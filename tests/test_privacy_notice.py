@@ -262,13 +262,13 @@ def test_the_assistant_names_its_provider_country_and_transfer_safeguard(
         ("en", "Your consent (GDPR art. 6(1)(a)), which you may withdraw at any time in Cookie settings.",
                "Example Analytics Ltd, a separate controller, which processes it for its own purposes; country: "
                "Ireland (its privacy policy).",
-               "None: Ireland is in the European Economic Area.", "in your browser: _ex 395 days."),
+               "None: Ireland is in the European Economic Area.", "in your browser: _ex "),
         ("fr", "Votre consentement (article 6, paragraphe 1, point a), du RGPD), que vous pouvez retirer à tout "
                "moment dans la page Gestion des cookies.",
                f"Example Analytics Ltd, responsable de traitement distinct, qui les traite pour son propre "
                f"compte{NBSP}; pays{NBSP}: Irlande (sa politique de confidentialité).",
                f"Aucun{NBSP}: son pays (Irlande) fait partie de l'Espace économique européen.",
-               f"dans votre navigateur{NBSP}: _ex 395 jours."),
+               f"dans votre navigateur{NBSP}: _ex "),
     ],
 )  # fmt: skip
 def test_a_consented_tag_is_a_named_recipient_with_its_basis_and_country(
@@ -279,7 +279,18 @@ def test_a_consented_tag_is_a_named_recipient_with_its_basis_and_country(
     assert tag[FIELDS[lang][1]] == basis
     assert tag[FIELDS[lang][4]] == recipient
     assert tag[FIELDS[lang][5]] == transfer
-    assert tag[FIELDS[lang][-1]].endswith(browser)
+    # The cookie's lifetime, as the cookie policy states it.
+    app = create_app(
+        {"app": {"instance_path": str(tmp_path / "declared")}, **SETUPS["tag-and-assistant"]},
+        testing=True,
+    )
+    cookie = next(
+        c
+        for c in app.test_client().get("/legal/cookies.json").get_json()["cookies"]
+        if c["name"] == "_ex"
+    )
+    lifetime = (cookie["retention"] if lang == "en" else cookie["fr"]["retention"]).rstrip(".")
+    assert tag[FIELDS[lang][-1]].endswith(browser + lifetime.lower() + ".")
     assert 'href="https://example.net/privacy"' in page
 
 
@@ -314,12 +325,21 @@ def test_what_we_keep_names_our_host_and_its_country(tmp_path, lang, recipients,
     assert account[FIELDS[lang][5]] == transfer
 
 
-def test_a_host_outside_the_eea_is_stated_as_such(tmp_path):
-    page = render(tmp_path, "defaults", "en", hosting={"country": "CH"})
+def test_a_host_outside_the_eea_is_a_transfer_with_its_safeguard(tmp_path):
+    page = render(
+        tmp_path / "set",
+        "defaults",
+        "en",
+        hosting={"country": "CH", "transfer_safeguard": "adequacy"},
+    )
     account = tables(page)[CAPTIONS["en"]["account"]]
     assert account["Transfers outside the EU"] == (
-        "The data is stored by our host outside the European Economic Area: Switzerland."
+        "Yes, to a country outside the European Economic Area (Switzerland), under an adequacy "
+        "decision of the European Commission (GDPR art. 45)."
     )
+    unset = render(tmp_path / "unset", "defaults", "en", hosting={"country": "CH"})
+    account = tables(unset)[CAPTIONS["en"]["account"]]
+    assert account["Transfers outside the EU"] == "[to be set: hosting.transfer_safeguard]"
 
 
 @pytest.mark.parametrize("setup", list(SETUPS))
@@ -422,3 +442,34 @@ def test_the_assistant_off_sends_nothing_and_is_not_counted(tmp_path):
         in text
     )
     assert "requests to the writing assistant" not in text
+
+
+@pytest.mark.parametrize(
+    ("analytics", "caption", "data", "retention"),
+    [
+        ({"providers": ["builtin"], "builtin": {"retention_months": 13}},
+         "Audience measurement by Prospectra (built-in statistics)",
+         "None about you: the server adds one to a daily count of views of the page's address pattern; no cookie, "
+         "no identifier, no IP address kept.",
+         "13 months, then deleted."),
+        ({"providers": ["matomo"],
+          "matomo": {"url": "https://stats.example.org/", "site_id": 3, "mode": "exempt", "retention_months": 25}},
+         "Audience measurement by Matomo (stats.example.org)",
+         "The identifier its cookies hold (_pk_id.3.*, _pk_ses.3.*), the pages you view and when, and what your "
+         "browser sends with each request to https://stats.example.org: your network (IP) address, anonymised, and "
+         "its User-Agent header.",
+         "25 months, then deleted;"),
+    ],
+)  # fmt: skip
+def test_a_tool_we_run_ourselves_states_its_data_and_fixed_retention(
+    tmp_path, analytics, caption, data, retention
+):
+    page = render(tmp_path, "defaults", "en", analytics=analytics)
+    tool = tables(page)[caption]
+    assert tool["Data"] == data
+    assert tool["Retention"].startswith(retention)
+    assert tool["Recipients"].endswith(
+        "Us (Acme Prospection SAS), and our host Hébergeur SAS, which stores the data on our behalf as a "
+        "processor (GDPR art. 28)."
+    )
+    assert tool["Transfers outside the EU"] == "None: the data is stored in France."
