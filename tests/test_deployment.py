@@ -14,6 +14,7 @@ import http.client
 import os
 import re
 import runpy
+import shlex
 import shutil
 import socket
 import ssl
@@ -437,8 +438,10 @@ def test_the_cron_lines_run_in_production_with_the_environment_file(deployment, 
         "PROSPECTRA_CONFIG=/etc/prospectra/prospectra.toml",
         f"PROSPECTRA_CONFIG={tmp_path}/prospectra.toml",
     )
-    others = [
-        f"{k}={v}" for k, v in settings.items() if k.startswith("PROSPECTRA_") and k not in secrets
+    others = [  # quoted for sh: the legal mentions have spaces and apostrophes
+        f"{k}={shlex.quote(v)}"
+        for k, v in settings.items()
+        if k.startswith("PROSPECTRA_") and k not in secrets
     ]
     (tmp_path / "prospectra.env").write_text(example + "\n".join(others) + "\n")
     bin_folder = tmp_path / "bin"  # logger, standing in for syslog
