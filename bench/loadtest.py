@@ -30,6 +30,8 @@ from prospectra.accounts import create_user  # noqa: E402
 from prospectra.extensions import db  # noqa: E402
 from tests import backends  # noqa: E402
 from tests.faults import RedisServer  # noqa: E402
+from tests.helpers import LEGAL_HOSTING  # noqa: E402
+from tests.helpers import LEGAL_SERVICE  # noqa: E402
 from tests.helpers import MAIL_KEY  # noqa: E402 (production requires it; nothing is sealed)
 from tests.served import Gunicorn  # noqa: E402
 from tests.wire import Visitor  # noqa: E402
@@ -129,7 +131,8 @@ def main() -> int:
         settings = {
             "app": {"environment": "production", "secret_key": "l" * 48,
                     "instance_path": str(tmp / "instance")},
-            "service": {"domain": "app.prospectra.example"},
+            "service": {"domain": "app.prospectra.example", **LEGAL_SERVICE},
+            "hosting": LEGAL_HOSTING,  # production refuses to start without the legal mentions
             "proxy": {"x_for": 1, "x_proto": 1, "x_host": 1},
             "mail": {"encryption_key": MAIL_KEY},  # required in production; no password saved
             "session": {"store": "redis", "redis_url": redis_server.url, "key_prefix": PREFIX},
