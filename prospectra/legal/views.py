@@ -7,7 +7,6 @@ no template writes a number of cookies or a provider's name of its own.
 
 from __future__ import annotations
 
-import re
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from ..analytics.providers import Provider
 from ..i18n import localized
 from ..page_cache import public_page
 from ..privacy import policy
+from ..privacy import versions
 
 bp = Blueprint("legal", __name__, url_prefix="/legal")
 
@@ -85,9 +85,7 @@ class CookieFacts:
     version: str
     cookies: list[dict[str, Any]]  # every declared cookie, as /legal/cookies.json lists them
     tools: list[dict[str, Any]]  # each provider as the policy describes it (see _tool)
-    history: list[
-        dict[str, Any]
-    ]  # the policy's versions, newest first, with their changes in French
+    history: list[dict[str, Any]]  # the policy's versions, newest first, told in both languages
 
     @property
     def change(self) -> dict[str, Any] | None:
@@ -170,15 +168,7 @@ def cookie_facts() -> CookieFacts:
         known = app.extensions.get("prospectra.policy_history")
         declared = policy.current()
         providers = {p.key: p for p in app.extensions["prospectra.providers"]}
-        history = [
-            {
-                **entry,
-                "fr": {"changes": french}
-                if (french := _changes_in_french(entry["changes"]))
-                else {},
-            }
-            for entry in known or []
-        ]  # fr {}: a summary shown in English
+        history = [_told(entry) for entry in known or []]
         facts = CookieFacts(
             cookies=declared["cookies"],
             tools=[
@@ -217,35 +207,10 @@ def _tool(app: Flask, entry: dict, provider: Provider, cookies: list[dict]) -> d
     }
 
 
-# The change summaries privacy/versions.py writes, in French. A wording not known here is shown
-# in English (marked lang="en") rather than guessed.
-_VERBS = {"added": "ajouté", "removed": "supprimé", "changed": "modifié"}
-_CHANGE_WORDS = (
-    (re.compile(r"cookie (.+) (added|removed|changed)"), "cookie {0} {1}", _VERBS),
-    (re.compile(r"audience measurement by (.+) (added|removed|changed)"), "mesure d'audience par {0} {1}",
-     {"added": "ajoutée", "removed": "supprimée", "changed": "modifiée"}),
-    *(
-        (re.compile(re.escape(english.lower()) + r" by (.+) (added|removed|changed)"),
-         "outil de " + french.lower() + " {0} {1}", _VERBS)
-        for english, french in PURPOSES.values()
-    ),
-)  # fmt: skip
-
-
-def _changes_in_french(changes: str) -> str | None:
-    if changes == "First published version.":
-        return "Première version publiée."
-    parts = []
-    for part in changes.removesuffix(".").split("; "):
-        part = part[:1].lower() + part[1:]
-        if part == "wording of the declarations changed":
-            parts.append("formulation des déclarations modifiée")
-            continue
-        for pattern, french, verbs in _CHANGE_WORDS:
-            if match := pattern.fullmatch(part):
-                parts.append(french.format(match.group(1), verbs[match.group(2)]))
-                break
-        else:
-            return None
-    summary = " ; ".join(parts)
-    return summary[:1].upper() + summary[1:] + "."
+def _told(entry: dict[str, Any]) -> dict[str, Any]:
+    """A history entry with its changes told in English and in French (from the stored list)."""
+    return {
+        **entry,
+        "changes": versions.describe(entry["change_list"], "en"),
+        "fr": {"changes": versions.describe(entry["change_list"], "fr")},
+    }
