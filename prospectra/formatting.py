@@ -43,8 +43,10 @@ def format_day(day: datetime.date | datetime.datetime) -> str:
     return text
 
 
-def format_moment(moment: datetime.datetime) -> str:
+def format_moment(moment: datetime.datetime | int) -> str:
     """The moment in UTC: "1 December 2026 at 21:52 (UTC)" / « le 1er décembre 2026 à 21 h 52 (UTC) »."""
+    if isinstance(moment, int | float):  # epoch seconds (a consent record's moment)
+        moment = datetime.datetime.fromtimestamp(moment, datetime.UTC)
     moment = _utc(moment)
     day = format_day(moment)
     if language() == "fr":

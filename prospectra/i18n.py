@@ -6,6 +6,8 @@ carried by the URL (``?lang=fr``) and kept on the links the page renders.
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask import has_request_context
 from flask import request
@@ -35,6 +37,7 @@ def init_app(app: Flask) -> None:
         explicit_language=explicit_language,
         other_languages=other_languages,
         text_of=text_of,
+        french_typography=french_typography,
         in_words=in_words,
     )
     from . import formatting  # it formats in the language chosen here
@@ -69,10 +72,30 @@ def localized(template: str) -> list[str]:
 
 
 def text_of(item, field: str) -> str:
-    """``item``'s ``field`` in the current language when it has a translation (``item.fr``)."""
+    """``item``'s ``field`` in the current language when it has a translation (``item.fr``).
+
+    A French text (often typed by ops in the settings) gets French typography on its way out.
+    """
     translations = item["fr"] if isinstance(item, dict) else getattr(item, "fr", None)
     value = item[field] if isinstance(item, dict) else getattr(item, field)
-    return (translations or {}).get(field, value) if language() == "fr" else value
+    if language() != "fr" or field not in (translations or {}):
+        return value
+    return french_typography(translations[field])
+
+
+_BEFORE_DOUBLE_PUNCTUATION = re.compile(r"[ \t]+([:;?!»])(?=\s|$|[.,)])|«[ \t]+")
+
+
+def french_typography(text: str) -> str:
+    """A no-break space before « : ; ? ! » and inside « », as French is printed.
+
+    Only a blank already there is replaced: "https://" or "12:30" have none and stay as they are.
+    """
+    if not isinstance(text, str):
+        return text
+    return _BEFORE_DOUBLE_PUNCTUATION.sub(
+        lambda m: "\u00a0" + m.group(1) if m.group(1) else "«\u00a0", text
+    )
 
 
 # Small counts are written out, as people say them.

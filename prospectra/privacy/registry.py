@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..analytics import providers as analytics
+from ..formatting import duration
 
 SESSION = "session"
 CSRF = "csrf"
@@ -101,7 +102,7 @@ CONSENT_COOKIE = Cookie(
         "refusal or objection), so that you are not asked again on every page. Set only when "
         "you make a choice."
     ),
-    retention="{choice_days} days, then you are asked again.",
+    retention="{choice}, then you are asked again.",
     exemption=(
         "Cookie keeping the user's choice about trackers, exempt from consent (CNIL "
         "deliberation 2020-091, art. 5)."
@@ -113,7 +114,7 @@ CONSENT_COOKIE = Cookie(
             "politique (acceptation, refus ou opposition), pour ne pas vous le redemander à "
             "chaque page. Déposé seulement quand vous faites un choix."
         ),
-        "retention": "{choice_days} jours, puis la question vous est reposée.",
+        "retention": "{choice}, puis la question vous est reposée.",
         "exemption": (
             "Cookie conservant le choix de l'utilisateur sur les traceurs, exempté de "
             "consentement (délibération CNIL 2020-091, art. 5)."
@@ -144,6 +145,10 @@ def declared(settings: dict[str, Any]) -> list[dict[str, Any]]:
         "absolute_hours": settings["session"]["absolute_lifetime_hours"],
         "choice_days": settings["consent"]["choice_days"],
     }
+
+    def _choice(language: str) -> str:
+        return duration(lifetimes["choice_days"], language)
+
     own = COOKIES + ((CONSENT_COOKIE,) if providers else ())
     issuer = f"{settings['service']['publisher']} ({settings['service']['domain']})"
     result = [
@@ -152,9 +157,9 @@ def declared(settings: dict[str, Any]) -> list[dict[str, Any]]:
             label=c.label,
             issuer=issuer,
             purpose=c.purpose,
-            retention=c.retention.format(**lifetimes),
+            retention=c.retention.format(**lifetimes, choice=_choice("en")),
             exemption=c.exemption,
-            fr={**c.fr, "retention": c.fr["retention"].format(**lifetimes)},
+            fr={**c.fr, "retention": c.fr["retention"].format(**lifetimes, choice=_choice("fr"))},
             category=c.category,
             consent_required=False,
             secure=not relaxed,
@@ -171,15 +176,11 @@ def declared(settings: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def lifetime(seconds: int, language: str = "en") -> str:
-    """A cookie lifetime as people say it: "30 minutes", "395 days"."""
+    """A cookie lifetime as people say it: "30 minutes", "13 months" (395 days), "100 days"."""
     if seconds < 86400:
         minutes = seconds // 60
         return f"{minutes} minutes" if language == "en" else f"{minutes} minutes"
-    days = seconds // 86400
-    unit = (
-        ("day" if days == 1 else "days") if language == "en" else ("jour" if days == 1 else "jours")
-    )
-    return f"{days} {unit}"
+    return duration(seconds // 86400, language)
 
 
 def _provider_entry(provider: analytics.Provider, cookie: analytics.ProviderCookie) -> dict:

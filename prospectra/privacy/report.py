@@ -15,7 +15,6 @@ from ..analytics.providers import Provider
 from ..analytics.providers import ProviderCookie
 from ..consent.banner import banner_decision
 from . import versions
-from .registry import lifetime
 
 # How the consent state treats the browser signals (prospectra.consent.decision, ConsentState).
 SIGNALS = {
@@ -54,6 +53,14 @@ def _in_force_since(app: Flask) -> str | None:
     """The day the running version came into force (None until the database first answered)."""
     since = versions.in_force_since(app)
     return since.date().isoformat() if since else None
+
+
+def _in_days(seconds: int) -> str:
+    """Ops read lifetimes as configured, in days ("395 days"), where the pages say "13 months"."""
+    if seconds < 86400:
+        return f"{seconds // 60} minutes"
+    days = seconds // 86400
+    return f"{days} day" if days == 1 else f"{days} days"
 
 
 def status_text(app: Flask) -> str:
@@ -159,7 +166,7 @@ def _pages(p: dict[str, Any]) -> str:
 def _provider_cookie(c: ProviderCookie) -> dict[str, Any]:
     return {
         "name": c.name,
-        "lifetime": lifetime(c.max_age),
+        "lifetime": _in_days(c.max_age),
         "max_age": c.max_age,
         "domain": c.domain,
         "path": c.path,
@@ -175,7 +182,7 @@ def _declared_cookie(c: dict[str, Any]) -> dict[str, Any]:
         "name": c["name"],
         "category": c["category"],
         "consent_required": c["consent_required"],
-        "lifetime": "browser session" if age is None else lifetime(age),
+        "lifetime": "browser session" if age is None else _in_days(age),
         "max_age": age,
         "domain": attributes["domain"],
         "path": attributes["path"],
