@@ -155,7 +155,10 @@ def test_the_banner_is_french_and_asks_as_the_cnil_does(site):
     assert "Avec votre consentement, nous souhaitons" not in banner
     assert "Cela dépose" not in banner
     assert "Avec votre accord, nous utiliserons\u00a0:" in banner  # CNIL's own wording
-    assert "Si vous refusez, aucun de ces outils n'est chargé et aucun de leurs cookies n'est déposé" in banner
+    assert (
+        "Si vous refusez, aucun de ces outils n'est chargé et aucun de leurs cookies n'est déposé"
+        in banner
+    )
     for sentence in english_of_the_catalogue():
         assert sentence not in banner
     assert "\u00a0:" in banner and " :" not in banner
