@@ -38,6 +38,7 @@ PUBLIC_PAGES = (
     "/legal/cookies",
     "/legal/privacy",
     "/legal/notice",
+    "/legal/terms",
     "/help/",
     "/help/cookies",
 )
