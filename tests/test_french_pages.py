@@ -149,6 +149,18 @@ def test_french_pages_put_a_no_break_space_before_double_punctuation(site, setup
     assert [text[max(0, m.start() - 30) : m.end() + 10] for m in SPACE_BEFORE.finditer(text)] == []
 
 
+# French legal writing cites in words: « article 6, paragraphe 1, point b), du RGPD »; never the
+# English "art. 6(1)(b)" nor « article 6.1.b ».
+ENGLISH_CITATION = re.compile(r"\bart\. ?\d|\b\d+\(\d+\)|\barticle \d+\.\d")
+
+
+@pytest.mark.parametrize(("setup", "path"), CASES, ids=IDS)
+def test_french_pages_cite_articles_in_words(site, setup, path):
+    text = text_of(site, setup, path)
+    found = [text[max(0, m.start() - 30) : m.end() + 10] for m in ENGLISH_CITATION.finditer(text)]
+    assert found == []
+
+
 def test_the_banner_is_french_and_asks_as_the_cnil_does(site):
     page = site("tag+assistant")["pages"]["/"]
     banner = visible(re.search(r'<section class="consent-banner".*?</section>', page, re.S)[0])
@@ -171,6 +183,8 @@ def test_the_checks_catch_what_they_look_for():
     assert ISO_DATE.findall(visible("<p>le <b>2026-12-01</b></p>")) == ["2026-12-01"]
     assert SPACE_BEFORE.search(visible("<p>Durée : 6 mois</p>"))
     assert not SPACE_BEFORE.search(visible("<p>Durée&nbsp;: 6 mois, «&nbsp;ePrivacy&nbsp;»</p>"))
+    assert ENGLISH_CITATION.search("RGPD art. 6(1)(b)") and ENGLISH_CITATION.search("article 6.1.b")
+    assert not ENGLISH_CITATION.search("article 6, paragraphe 1, point b), du RGPD")
     assert english_of_the_settings(
         {"a": {"purpose": "Audience statistics.", "purpose_fr": "Statistiques."}}
     ) == {"Audience statistics"}

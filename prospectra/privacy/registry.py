@@ -117,7 +117,7 @@ CONSENT_COOKIE = Cookie(
         "retention": "{choice}, puis la question vous est reposée.",
         "exemption": (
             "Cookie conservant le choix de l'utilisateur sur les traceurs, exempté de "
-            "consentement (délibération CNIL 2020-091, art. 5)."
+            "consentement (article 5 de la délibération de la CNIL n°\u00a02020-091)."
         ),
     },
 )
