@@ -51,6 +51,11 @@ def measurement(settings: dict[str, Any]) -> list[dict[str, Any]]:
             # Patterns of the pages the tag may run on; empty: the default (see analytics.pages).
             "pages": list(p.pages),
             "policy_url": p.policy_url,
+            # Who receives the data, in which country and under which safeguard (GDPR art. 13).
+            "legal_name": p.legal_name,
+            "role": p.role,
+            "country": p.country,
+            "transfer_safeguard": p.transfer_safeguard,
             "data_retention_months": p.data_retention_months,
             "exemption_conditions": [
                 {"condition": c.text, "enforced": c.enforced, "fr": {"condition": c.text_fr}}
