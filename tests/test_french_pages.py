@@ -188,3 +188,18 @@ def test_the_checks_catch_what_they_look_for():
     assert english_of_the_settings(
         {"a": {"purpose": "Audience statistics.", "purpose_fr": "Statistiques."}}
     ) == {"Audience statistics"}
+
+
+MOMENT_FR = re.compile(
+    r"le (1er|[12]?\d|3[01]) (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+    r"novembre|décembre) \d{4} à \d{1,2} h \d{2} \(UTC\)"
+)
+
+
+def test_the_french_account_page_writes_its_moments_out(client, auth, make_user):
+    make_user()
+    auth.login()
+    text = visible(client.get("/account?lang=fr").get_data(as_text=True))
+    assert ISO_DATE.findall(text) == []
+    # Created, logged in since, the session's end, and the session list's two columns.
+    assert len(MOMENT_FR.findall(text)) == 5, MOMENT_FR.findall(text)
