@@ -429,7 +429,10 @@ def test_the_cookie_policy_cites_the_cookie_recitals_of_the_eprivacy_directives(
     app = create_app({"app": {"instance_path": str(tmp_path)}}, testing=True)
     page = read(page_of(app.test_client().get(f"/legal/cookies?lang={lang}")))
     assert CITATION[lang] in page
-    assert "recital 30" not in page and "considérant 30" not in page
+    # The seed's citation: recital 30 of the directive is not about cookies.
+    assert (
+        "recital 30 and article 5.3" not in page and "considérant 30 et à l'article 5.3" not in page
+    )
 
 
 ASSISTANT = {
@@ -478,3 +481,34 @@ def read(html: str) -> str:
     """The page's text: tags removed, entities decoded, blanks but no-break spaces collapsed."""
     body = re.sub(r"</?(a|code|time|span|strong|em)\b[^>]*>", "", html)
     return re.sub(r"[ \t\r\n]+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
+
+
+PERSONAL_DATA = {
+    (
+        "en",
+        False,
+    ): "Tied on our server to your account, the session identifier is nonetheless personal "
+    "data (online identifier, GDPR art. 4(1) and recital 30), processed as the privacy policy describes.",
+    ("en", True): "Tied on our server to your account or to the record of your choice, the session "
+    "identifier and the choice reference are nonetheless personal data (online identifiers, GDPR "
+    "art. 4(1) and recital 30)",
+    (
+        "fr",
+        False,
+    ): "Rattaché sur notre serveur à votre compte, l'identifiant de session n'en est pas "
+    "moins une donnée personnelle (identifiant en ligne, article 4, point 1), et considérant 30 du "
+    "RGPD)",
+    ("fr", True): "Rattaché sur notre serveur à votre compte (et, pour la référence de choix, à la "
+    "trace de votre choix), l'identifiant de session, comme la référence de choix, n'en est pas "
+    "moins une donnée personnelle",
+}
+
+
+@pytest.mark.parametrize("tool", [False, True], ids=["own cookies", "with a tool"])
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_cookie_policy_says_its_identifiers_are_personal_data(lang, tool, tmp_path):
+    setup = CONFIGS["builtin"] if tool else {}
+    app = create_app({"app": {"instance_path": str(tmp_path)}, **setup}, testing=True)
+    page = read(page_of(app.test_client().get(f"/legal/cookies?lang={lang}")))
+    assert PERSONAL_DATA[lang, tool] in page
+    assert "carries no personal data" not in page and "aucune donnée personnelle" not in page
