@@ -11,6 +11,7 @@ SCRIPT = {
     "purpose": "Audience statistics by Example Analytics.",
     "purpose_fr": "Statistiques d'audience par Example Analytics.",
     "policy_url": "https://example.net/privacy",
+    "retention_months": 14,
     "cookies": [
         {
             "name": "_ex",

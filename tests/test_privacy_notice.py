@@ -8,6 +8,7 @@ import re
 import pytest
 
 from prospectra import create_app
+from tests.measurement import SCRIPT
 
 NBSP = "\u00a0"
 SERVICE = {
@@ -29,26 +30,7 @@ HOSTING = {
     "phone": "+33 3 20 00 00 00",
     "country": "FR",
 }
-TAG = {
-    "name": "Example Analytics",
-    "src": "https://tags.example.net/tag.js",
-    "origins": ["https://collect.example.net"],
-    "controller": "Example Analytics Ltd",
-    "role": "controller",
-    "country": "IE",
-    "category": "audience_measurement",
-    "purpose": "Audience statistics by Example Analytics.",
-    "purpose_fr": "Statistiques d'audience par Example Analytics.",
-    "policy_url": "https://example.net/privacy",
-    "cookies": [
-        {
-            "name": "_ex",
-            "retention_days": 395,
-            "purpose": "Example visitor identifier.",
-            "purpose_fr": "Identifiant de visiteur d'Example.",
-        }
-    ],
-}
+TAG = SCRIPT  # the consented third-party tag of the consent tests
 ASSISTANT = {
     "provider": "openai",
     "base_url": "https://api.openai.com/v1",
@@ -257,22 +239,23 @@ def test_the_assistant_names_its_provider_country_and_transfer_safeguard(
 
 
 @pytest.mark.parametrize(
-    ("lang", "basis", "recipient", "transfer", "browser"),
+    ("lang", "basis", "recipient", "transfer", "browser", "kept"),
     [
         ("en", "Your consent (GDPR art. 6(1)(a)), which you may withdraw at any time in Cookie settings.",
                "Example Analytics Ltd, a separate controller, which processes it for its own purposes; country: "
                "Ireland (its privacy policy).",
-               "None: Ireland is in the European Economic Area.", "in your browser: _ex "),
+               "None: Ireland is in the European Economic Area.", "in your browser: _ex ",
+               "14 months, then deleted; "),
         ("fr", "Votre consentement (article 6, paragraphe 1, point a), du RGPD), que vous pouvez retirer à tout "
                "moment dans la page Gestion des cookies.",
                f"Example Analytics Ltd, responsable de traitement distinct, qui les traite pour son propre "
                f"compte{NBSP}; pays{NBSP}: Irlande (sa politique de confidentialité).",
                f"Aucun{NBSP}: son pays (Irlande) fait partie de l'Espace économique européen.",
-               f"dans votre navigateur{NBSP}: _ex "),
+               f"dans votre navigateur{NBSP}: _ex ", "14 mois, puis supprimées"),
     ],
 )  # fmt: skip
 def test_a_consented_tag_is_a_named_recipient_with_its_basis_and_country(
-    tmp_path, lang, basis, recipient, transfer, browser
+    tmp_path, lang, basis, recipient, transfer, browser, kept
 ):
     page = render(tmp_path, "tag-and-assistant", lang)
     tag = tables(page)[CAPTIONS[lang]["script"]]
@@ -290,6 +273,7 @@ def test_a_consented_tag_is_a_named_recipient_with_its_basis_and_country(
         if c["name"] == "_ex"
     )
     lifetime = (cookie["retention"] if lang == "en" else cookie["fr"]["retention"]).rstrip(".")
+    assert tag[FIELDS[lang][-1]].startswith(kept)  # the vendor's own retention, a fixed period
     assert tag[FIELDS[lang][-1]].endswith(browser + lifetime.lower() + ".")
     assert 'href="https://example.net/privacy"' in page
 

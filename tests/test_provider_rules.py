@@ -122,6 +122,8 @@ REFUSED = [
     ({**script(), "consent": {"banner": "off"}}, "consent.banner: cannot be 'off' while script needs prior consent"),
     ({"analytics": {"providers": ["matomo"], "matomo": {"url": "https://s.example.org/", "mode": "exempt"}}}, "analytics.matomo.site_id: must be Matomo's site id"),
     (script(src=""), "analytics.script.src: required"),
+    # GDPR art. 13(2)(a): the vendor's retention is a period.
+    (script(retention_months=121), "analytics.script.retention_months: must be between 1 and 120"),
     ({"analytics": {"providers": ["hotjar"]}}, "analytics.providers: unknown provider 'hotjar'"),
     ({"analytics": {"providers": ["builtin", "builtin"]}}, "analytics.providers: a provider is listed twice"),
     ({"consent": {"banner": "maybe"}}, "consent.banner: must be one of"),
@@ -136,6 +138,7 @@ PRODUCTION_REFUSED = [
     (matomo(url="https://localhost/"), "analytics.matomo.url: a loopback or localhost address is refused in production"),
     (cookie(domain="example.org"), None),  # accepted: a parent of app.example.org
     (cookie(domain="other.org"), "analytics.script.cookies[0].domain: must be the service's domain (app.example.org) or a parent of it"),
+    (script(retention_months=0), "analytics.script.retention_months: required in production (GDPR art. 13(2)(a): how long its provider keeps the data)"),
 ]  # fmt: skip
 
 
@@ -209,3 +212,15 @@ def test_matomo_session_cookie_is_declared_for_thirty_minutes(tmp_path):
     assert cookies["_pk_ses.3.*"]["attributes"]["max_age"] == 1800
     assert cookies["_pk_ses.3.*"]["retention"] == "30 minutes."
     assert cookies["_pk_id.3.*"]["retention"] == "13 months."  # 395 days, said as people say it
+
+
+def test_a_tag_without_its_vendor_retention_shows_a_placeholder_in_development(tmp_path):
+    app = create_app(
+        {"app": {"instance_path": str(tmp_path)}, **script(retention_months=0)}, testing=True
+    )
+    client = app.test_client()
+    for path in ("/legal/cookies", "/legal/privacy"):
+        page = client.get(path).get_data(as_text=True)
+        assert "[to be set: analytics.script.retention_months]" in page, path
+    french = client.get("/legal/cookies?lang=fr").get_data(as_text=True)
+    assert "[à renseigner\u00a0: analytics.script.retention_months]" in french

@@ -22,6 +22,8 @@ from .rules import ProviderError
 
 __all__ = ["ProviderError", "Provider", "ProviderCookie", "build", "PURPOSES"]
 
+# A third-party tag's data: no legal ceiling as for exempt measurement (rules.py), a bound on typos.
+SCRIPT_DATA_MONTHS = 120
 AUDIENCE = "audience_measurement"
 # CNIL's granularity (guidelines of 17 September 2020, art. 2): consent is asked per purpose.
 PURPOSES = {
@@ -273,6 +275,17 @@ def _script(conf: dict[str, Any], context: rules.Context) -> Provider:
             "analytics.script.purpose_fr: required in production (French pages show no English)"
         )
     rules.recipient("analytics.script", conf, production=context.production, required=True)
+    months = conf["retention_months"]
+    if months and not 1 <= months <= SCRIPT_DATA_MONTHS:
+        raise ProviderError(
+            f"analytics.script.retention_months: must be between 1 and {SCRIPT_DATA_MONTHS} "
+            f"(0: not known yet, development only)"
+        )
+    if context.production and not months:
+        raise ProviderError(
+            "analytics.script.retention_months: required in production (GDPR art. 13(2)(a): "
+            "how long its provider keeps the data)"
+        )
     name = rules.text("analytics.script.name", conf["name"], 80)
     src = rules.script_src(context, "analytics.script.src", conf["src"])
     src_origin = rules.origin_of(src)
@@ -299,6 +312,7 @@ def _script(conf: dict[str, Any], context: rules.Context) -> Provider:
         pages=rules.pages("analytics.script.pages", conf["pages"]),
         policy_url=rules.policy_url(context, "analytics.script.policy_url", conf["policy_url"],
                                     required=True),
+        data_retention_months=months or None,
         legal_name=conf["controller"].strip(),
         role=conf["role"],
         country=conf["country"],
