@@ -82,7 +82,10 @@ def ipv6_loopback() -> bool:
         return False
 
 
-def site(http: int, https: int, upstream: int, cert: Path, key: Path) -> str:
+LOG_LINE = "access_log /var/log/nginx/prospectra.access.log prospectra;"  # once per server
+
+
+def site(http: int, https: int, upstream: int, cert: Path, key: Path, log: Path) -> str:
     """The shipped site with its deployment-specific values replaced, each found exactly once."""
     v6 = ipv6_loopback()
 
@@ -105,6 +108,8 @@ def site(http: int, https: int, upstream: int, cert: Path, key: Path) -> str:
         "alias /opt/prospectra/venv/lib/python3.11/site-packages/prospectra/static/;": f"alias {STATIC}/;",
     }  # fmt: skip
     text = SITE.read_text()
+    assert text.count(LOG_LINE) == text.count("server {") == 3
+    text = text.replace(LOG_LINE, f"access_log {log} prospectra;")
     for shipped, here in replacements.items():
         assert text.count(shipped) == 1, f"{SITE.name}: {shipped!r} is not there exactly once"
         text = text.replace(shipped, here)
@@ -156,6 +161,8 @@ class Nginx:
             f"{user} worker_processes 1; pid {folder / 'nginx.pid'};\n"
             "events { worker_connections 64; }\n"
             "http { include /etc/nginx/mime.types; default_type application/octet-stream;\n"
+            # As Debian's nginx.conf: a combined-format log for every site, which the site's
+            # own access_log lines must replace.
             f"  access_log {folder / 'access.log'}; {temp}\n"
             f"  include {folder / 'prospectra.conf'}; }}\n"
         )
@@ -265,7 +272,7 @@ def deployment(tmp_path_factory) -> Iterator[dict]:
         db.engine.dispose()
     gunicorn = Gunicorn(settings, folder / "gunicorn.log", workers=1, access_format=None)
     cert, key = self_signed(folder)
-    nginx = Nginx(folder, site(http, https, gunicorn.port, cert, key), https)
+    nginx = Nginx(folder, site(http, https, gunicorn.port, cert, key, folder / "site.log"), https)
     try:
         gunicorn.start()
         nginx.start()
@@ -352,6 +359,24 @@ def test_static_files_come_from_nginx_with_the_apps_headers_and_cache(deployment
 
     log = deployment["gunicorn"].log.read_text()
     assert " /healthz " in log and "/static/" not in log  # gunicorn never saw them
+
+
+def test_nginx_logs_what_the_privacy_policy_says_and_nothing_more(deployment, page):
+    https = deployment["https"]
+    page.goto(f"https://{DOMAIN}:{https}/legal/cookies?lang=fr")  # a query string, a Referer
+    folder = deployment["nginx"].folder
+    lines = (folder / "site.log").read_text().splitlines()
+    static = [line for line in lines if "/static/style.css" in line]
+    assert static, lines
+    # client - - [time] "GET /path HTTP/x" status bytes Ns "user agent": no query, no Referer.
+    assert re.fullmatch(
+        r'127\.0\.0\.1 - - \[[^]]+\] "GET /static/style\.css HTTP/[\d.]+" \d{3} \d+ '
+        r'[\d.]+s "[^"]*Chrome[^"]*"',
+        static[-1],
+    ), static[-1]
+    text = "\n".join(lines)
+    assert "?" not in text and "lang=fr" not in text and f"{DOMAIN}:{https}/" not in text
+    assert (folder / "access.log").read_text() == ""  # Debian's combined log: replaced
 
 
 def test_the_app_sees_and_throttles_the_clients_own_address(deployment):
