@@ -169,6 +169,12 @@ def _check(s: dict[str, Any]) -> None:
     _between(s, "service.public_port", 0, 65535)
     if not _EMAIL.fullmatch(s["service"]["contact_email"]):
         raise ConfigError("service.contact_email: not an e-mail address")
+    if production and s["service"]["contact_email"].rpartition("@")[2].lower() == "localhost":
+        # The development default: published, it would be an address nobody can write to.
+        raise ConfigError(
+            "service.contact_email: an address users can write to is required in production "
+            "(LCEN art. 6-III; GDPR art. 13(1)(a))"
+        )
     _between(s, "server.access_log_retention_days", 1, 400)
     _check_privacy(s)
     _check_mail(s, production)

@@ -23,6 +23,7 @@ LEGAL_SERVICE = {
     "publisher_vat": "FR74912345678",
     "publisher_phone": "+33 1 23 45 67 89",
     "publication_director": "Jeanne Martin",
+    "contact_email": "privacy@prospectra.example",
     "dpo": "none",
 }
 LEGAL_HOSTING = {

@@ -252,6 +252,17 @@ REFUSED = [
 ]  # fmt: skip
 
 
+def test_production_refuses_the_development_contact_address():
+    settings = production()
+    settings["service"] = {**settings["service"], "contact_email": "privacy@localhost"}
+    with pytest.raises(ConfigError) as refused:
+        load_settings(settings, environ={})
+    assert str(refused.value) == (
+        "service.contact_email: an address users can write to is required in production "
+        "(LCEN art. 6-III; GDPR art. 13(1)(a))"
+    )
+
+
 def test_production_starts_with_every_mention():
     settings = load_settings(production(), environ={})
     assert settings["service"]["publisher_vat"] == "FR74912345678"

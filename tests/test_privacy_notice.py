@@ -457,3 +457,67 @@ def test_a_tool_we_run_ourselves_states_its_data_and_fixed_retention(
         "processor (GDPR art. 28)."
     )
     assert tool["Transfers outside the EU"] == "None: the data is stored in France."
+
+
+# Art. 13 items whose sentences are fixed texts: each said, exactly, in both languages.
+FIXED = {
+    "en": {
+        ("account", 0): "Provide your account and let you log in.",
+        ("account", -1): "As long as the account exists: deleting your account (on your account page) "
+                         "deletes it, with everything below that belongs to it.",
+        ("throttle", 1): "Our legitimate interest in the security of the service and of your account "
+                         "(GDPR art. 6(1)(f)).",
+        ("logs", 1): "Our legitimate interest in the security and proper operation of the service "
+                     "(GDPR art. 6(1)(f)).",
+        ("consent", 1): "Our legal obligation to demonstrate consent (GDPR art. 6(1)(c) and GDPR art. 7(1)).",
+        ("mail", -1): "Relay settings: until you change them or delete your account. A draft: until you "
+                      "send it (it is then deleted), delete it, or delete your account.",
+        ("assist", 0): "Draft the text of your message at your request.",
+    },
+    "fr": {
+        ("account", 0): "Fournir votre compte et vous permettre de vous connecter.",
+        ("account", -1): f"Tant que le compte existe{NBSP}: la suppression de votre compte (sur la page de "
+                         f"votre compte) l'efface, avec tout ce qui s'y rattache ci-dessous.",
+        ("throttle", 1): "Notre intérêt légitime à assurer la sécurité du service et de votre compte "
+                         "(article 6, paragraphe 1, point f), du RGPD).",
+        ("logs", 1): "Notre intérêt légitime à assurer la sécurité et le bon fonctionnement du service "
+                     "(article 6, paragraphe 1, point f), du RGPD).",
+        ("consent", 1): "Notre obligation légale de démontrer le consentement (article 6, paragraphe 1, "
+                        "point c), du RGPD et article 7, paragraphe 1, du RGPD).",
+        ("mail", -1): f"Réglages du relais{NBSP}: jusqu'à ce que vous les modifiiez ou supprimiez votre "
+                      f"compte. Un brouillon{NBSP}: jusqu'à son envoi (il est alors supprimé), sa "
+                      f"suppression ou celle de votre compte.",
+        ("assist", 0): "Rédiger le texte de votre message à votre demande.",
+    },
+}  # fmt: skip
+RELAY = {
+    "en": 'A message you send: the relay you configured, which our server contacts only when you click '
+          '"Send", and which delivers it to its recipients.',
+    "fr": f"Un message que vous envoyez{NBSP}: le relais que vous avez configuré, que notre serveur ne "
+          f"contacte que lorsque vous cliquez sur «{NBSP}Envoyer{NBSP}», et qui le remet à ses destinataires.",
+}  # fmt: skip
+REACH = {
+    "en": "You can reach us at privacy@acme.example or by phone on +33 1 23 45 67 89.",
+    "fr": "Vous pouvez nous écrire à privacy@acme.example ou nous appeler au +33 1 23 45 67 89.",
+}
+OPTIONAL = {
+    "en": "Everything else is up to you: the relay settings are needed only to send messages, the "
+          "instructions only to use the writing assistant, and refusing cookies that need your consent "
+          "costs you nothing.",
+    "fr": f"Le reste est facultatif{NBSP}: les réglages du relais ne sont nécessaires que pour envoyer des "
+          f"messages, les consignes que pour utiliser l'assistant de rédaction, et refuser les cookies "
+          f"soumis à votre consentement ne vous prive de rien.",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_purposes_interests_retentions_relay_phone_and_optional_data_are_stated(tmp_path, lang):
+    # Art. 13(1)(a) phone, (c) purposes, (d) the legitimate interests, (e) the relay as recipient,
+    # (2)(a) retention, (2)(e) what is optional.
+    page = render(tmp_path, "tag-and-assistant", lang)
+    found = tables(page)
+    for (processing, row), sentence in FIXED[lang].items():
+        assert found[CAPTIONS[lang][processing]][FIELDS[lang][row]] == sentence, processing
+    assert found[CAPTIONS[lang]["mail"]][FIELDS[lang][4]].endswith(RELAY[lang])
+    text = words(page)
+    assert REACH[lang] in text and OPTIONAL[lang] in text
