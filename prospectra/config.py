@@ -281,6 +281,12 @@ def _check_assist(s: dict[str, Any]) -> None:
         )
     if not assist["model"].strip():
         raise ConfigError("assist.model: required with provider 'openai'")
+    _between(s, "assist.retention_days", -1, 3650)
+    if s["app"]["environment"] == "production" and assist["retention_days"] < 0:
+        raise ConfigError(
+            "assist.retention_days: required in production (GDPR art. 13(2)(a): how long the "
+            "provider keeps the instructions; 0 when it keeps none)"
+        )
     try:
         analytics_rules.recipient("assist", assist, production=False, required=False)
     except analytics_rules.ProviderError as e:

@@ -27,7 +27,7 @@ PO = PACKAGE / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 PAGES = (*PUBLIC_PAGES, "/legal/terms", "/consent", "/logged-out")
 ASSISTANT = {"provider": "openai", "base_url": "https://api.openai.com/v1", "model": "gpt-4o-mini",
              "api_key": "sk-test", "legal_name": "OpenAI Ireland Ltd", "role": "processor",
-             "country": "IE", "transfer_safeguard": "", "privacy_policy_url": "https://openai.com/policies/eu-privacy-policy/"}  # fmt: skip
+             "country": "IE", "transfer_safeguard": "", "privacy_policy_url": "https://openai.com/policies/eu-privacy-policy/", "retention_days": 30}  # fmt: skip
 SETUPS = {
     "defaults": {},
     "tag+assistant": {

@@ -61,6 +61,7 @@ ASSISTANT = {
     "country": "US",
     "transfer_safeguard": "dpf",
     "privacy_policy_url": "https://openai.com/policies/privacy-policy/",
+    "retention_days": 30,
 }
 SECRETS = {
     "app": {"secret_key": "n" * 40},
@@ -250,6 +251,16 @@ REFUSED = [
     ("hosting", "phone", f"hosting.phone: required in production {LCEN}"),
     ("hosting", "country", "hosting.country: required in production (GDPR art. 13(1)(f))"),
 ]  # fmt: skip
+
+
+def test_production_refuses_an_assistant_whose_retention_is_not_stated():
+    settings = production(assist={**ASSISTANT, "retention_days": -1})
+    with pytest.raises(ConfigError) as refused:
+        load_settings(settings, environ={})
+    assert str(refused.value) == (
+        "assist.retention_days: required in production (GDPR art. 13(2)(a): how long the provider "
+        "keeps the instructions; 0 when it keeps none)"
+    )
 
 
 def test_production_refuses_the_development_contact_address():

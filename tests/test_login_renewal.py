@@ -56,7 +56,7 @@ def test_a_login_over_a_record_past_its_lifetime_gets_a_new_id(app, make_user):
 
 def ends_at(browser: Browser) -> str:
     page = browser.get("/account").get_data(as_text=True)
-    return page.split("at the latest at")[1].split('datetime="')[1].split('"')[0]
+    return page.split("at the latest on")[1].split('datetime="')[1].split('"')[0]
 
 
 CHANGES = {

@@ -41,6 +41,7 @@ ASSISTANT = {
     "country": "US",
     "transfer_safeguard": "dpf",
     "privacy_policy_url": "https://openai.com/policies/privacy-policy/",
+    "retention_days": 30,
 }
 # The defaults, with the mentions filled in; and a consented third-party tag with the assistant on.
 SETUPS = {
@@ -473,6 +474,8 @@ FIXED = {
         ("mail", -1): "Relay settings: until you change them or delete your account. A draft: until you "
                       "send it (it is then deleted), delete it, or delete your account.",
         ("assist", 0): "Draft the text of your message at your request.",
+        ("assist", -1): "We keep the instructions with the draft, as above. OpenAI, L.L.C. processes them on "
+                        "our instructions only, to answer the request; it keeps them 30 days, then deletes them.",
     },
     "fr": {
         ("account", 0): "Fournir votre compte et vous permettre de vous connecter.",
@@ -488,6 +491,9 @@ FIXED = {
                       f"compte. Un brouillon{NBSP}: jusqu'à son envoi (il est alors supprimé), sa "
                       f"suppression ou celle de votre compte.",
         ("assist", 0): "Rédiger le texte de votre message à votre demande.",
+        ("assist", -1): f"Nous conservons les consignes avec le brouillon, comme ci-dessus. OpenAI, L.L.C. ne "
+                        f"les traite que sur nos instructions, pour répondre à la demande{NBSP}; les consignes y "
+                        f"sont conservées 30 jours, puis supprimées.",
     },
 }  # fmt: skip
 RELAY = {
@@ -521,3 +527,17 @@ def test_purposes_interests_retentions_relay_phone_and_optional_data_are_stated(
     assert found[CAPTIONS[lang]["mail"]][FIELDS[lang][4]].endswith(RELAY[lang])
     text = words(page)
     assert REACH[lang] in text and OPTIONAL[lang] in text
+
+
+@pytest.mark.parametrize(
+    ("days", "lang", "said"),
+    [
+        (0, "en", "it keeps nothing once it has answered."),
+        (0, "fr", "aucune n'y est conservée une fois la réponse donnée."),
+        (-1, "en", "it keeps them [to be set: assist.retention_days]."),
+        (-1, "fr", f"les consignes y sont conservées [à renseigner{NBSP}: assist.retention_days]."),
+    ],
+)
+def test_the_assistant_providers_retention_is_a_period_or_a_visible_gap(tmp_path, days, lang, said):
+    page = render(tmp_path, "tag-and-assistant", lang, assist={"retention_days": days})
+    assert tables(page)[CAPTIONS[lang]["assist"]][FIELDS[lang][-1]].endswith(said)

@@ -62,6 +62,7 @@ ASSIST = {
     "country": "US",
     "transfer_safeguard": "dpf",
     "privacy_policy_url": "https://openai.com/policies/privacy-policy/",
+    "retention_days": 30,
 }
 SETUPS = {
     "defaults": {"analytics": {"providers": []}, "assist": {"provider": "none"}},

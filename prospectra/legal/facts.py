@@ -111,7 +111,7 @@ def build(settings: dict[str, Any], providers: list[Provider]) -> LegalFacts:
         recipients.append(
             _recipient("assist", assist["legal_name"], assist["role"], assist["country"],
                        assist["transfer_safeguard"], assist["privacy_policy_url"],
-                       *_PURPOSES["assist"])
+                       *_PURPOSES["assist"], retention_days=assist["retention_days"])
         )  # fmt: skip
     for provider in providers:
         if provider.legal_name:  # never a tool the publisher runs itself
@@ -129,8 +129,11 @@ def build(settings: dict[str, Any], providers: list[Provider]) -> LegalFacts:
     )
 
 
-def _recipient(what, name, role, country, safeguard, policy_url, purpose_en, purpose_fr):
+def _recipient(
+    what, name, role, country, safeguard, policy_url, purpose_en, purpose_fr, retention_days=None
+):
     return {
+        "retention_days": retention_days,  # the assistant's provider: -1 when not stated
         "what": what,
         "name": name,
         "role": role,
