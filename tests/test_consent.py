@@ -276,3 +276,12 @@ def test_privacy_policy_describes_the_choice_records_and_measurement(tmp_path):
         .get_data(as_text=True)
     )
     assert "Your cookie choice" not in plain
+
+
+def test_cookie_settings_with_nothing_to_choose_set_no_cookie(tmp_path):
+    # The policy: the CSRF cookie is "set by pages with a form"; with no tool there is no form.
+    client = create_app({"app": {"instance_path": str(tmp_path)}}, testing=True).test_client()
+    response = client.get("/consent")
+    assert response.status_code == 200
+    assert "<form" not in response.get_data(as_text=True).split('<main id="main">')[1]
+    assert response.headers.getlist("Set-Cookie") == []

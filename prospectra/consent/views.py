@@ -25,7 +25,9 @@ ACTIONS = ("accept_all", "refuse_all", "customise")
 def settings():
     """Show every cookie and each measurement tool with its current setting."""
     state = decision.current()
-    form = ConsentForm(next=local_path(request.args.get("next")) or "")
+    # Built only when there is a choice to make: building it makes a CSRF token, hence the CSRF
+    # cookie, which the policy says only pages with a form set.
+    form = ConsentForm(next=local_path(request.args.get("next")) or "") if state.providers else None
     cookies = policy.current()["cookies"]
     return render_template(
         localized("consent/settings.html"), form=form, state=state, cookies=cookies
