@@ -113,7 +113,7 @@ def test_status_shows_a_consent_tag_with_its_controller_origins_default_pages_an
         "      pages: / (default: public pages but /legal/*, /help/*)",
         "      cookies:",
         "        - _ex: 395 days, host-only, path /, Secure, SameSite=Lax",
-        "      data retention: not declared (decided by the controller)",
+        "      data retention: 14 months",
     ]  # no exemption conditions: consent is asked
     assert (
         "  - _ex (audience measurement, 395 days, consent required): host-only, path /, Secure, "
