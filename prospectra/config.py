@@ -128,26 +128,29 @@ def _type_name(value: Any) -> str:
 
 
 def _check(s: dict[str, Any]) -> None:
-    """Reject values that are well typed but out of range or contradictory."""
-    production = s["app"]["environment"] == "production"
+    """Reject values that are well typed but out of range or contradictory, table by table."""
     _one_of(s, "app.environment", ("development", "production"))
-    _one_of(s, "session.store", ("sqlalchemy", "redis"))
-    _one_of(s, "cookies.samesite", ("Lax", "Strict"))
-    _between(s, "session.idle_timeout_minutes", 1, 24 * 60)
-    _between(s, "session.absolute_lifetime_hours", 1, 30 * 24)
-    _between(s, "session.cleanup_every_n_requests", 0, 10**9)
-    _between(s, "session.redis_timeout_seconds", 0.1, 30)
-    _between(s, "database.connect_timeout_seconds", 1, 30)
-    if not s["session"]["key_prefix"]:
-        raise ConfigError("session.key_prefix: must not be empty")
-    _between(s, "security.hsts_max_age", ONE_YEAR, 10 * ONE_YEAR)
-    _between(s, "security.max_request_kb", 1, 100 * 1024)
-    for key in ("x_for", "x_proto", "x_host"):
-        _between(s, f"proxy.{key}", 0, 5)
-    if s["session"]["idle_timeout_minutes"] > s["session"]["absolute_lifetime_hours"] * 60:
-        raise ConfigError(
-            "session.idle_timeout_minutes: longer than session.absolute_lifetime_hours"
-        )
+    production = s["app"]["environment"] == "production"
+    for check in (
+        _check_app,
+        _check_session,
+        _check_database,
+        _check_cookies,
+        _check_security,
+        _check_proxy,
+        _check_service,
+        _check_server,
+        _check_privacy,
+        _check_mail,
+        _check_assist,
+        _check_legal_mentions,
+        _check_limits,
+    ):
+        check(s, production)
+
+
+def _check_app(s: dict[str, Any], production: bool) -> None:
+    """The instance folder and the secret key: where the app keeps its files, what signs them."""
     if s["app"]["instance_path"] and not Path(s["app"]["instance_path"]).is_absolute():
         raise ConfigError("app.instance_path: must be an absolute path")
     if production and not s["app"]["instance_path"] and not in_checkout():
@@ -157,8 +160,46 @@ def _check(s: dict[str, Any]) -> None:
         raise ConfigError("app.secret_key: must be at least 32 characters")
     if production and not secret:
         raise ConfigError("app.secret_key: required in production (set PROSPECTRA_APP__SECRET_KEY)")
+
+
+def _check_session(s: dict[str, Any], production: bool) -> None:
+    """The session store and the lifetimes the cookie policy promises (idle within absolute)."""
+    _one_of(s, "session.store", ("sqlalchemy", "redis"))
+    _between(s, "session.idle_timeout_minutes", 1, 24 * 60)
+    _between(s, "session.absolute_lifetime_hours", 1, 30 * 24)
+    _between(s, "session.cleanup_every_n_requests", 0, 10**9)
+    _between(s, "session.redis_timeout_seconds", 0.1, 30)
+    if not s["session"]["key_prefix"]:
+        raise ConfigError("session.key_prefix: must not be empty")
+    if s["session"]["idle_timeout_minutes"] > s["session"]["absolute_lifetime_hours"] * 60:
+        raise ConfigError(
+            "session.idle_timeout_minutes: longer than session.absolute_lifetime_hours"
+        )
+
+
+def _check_database(s: dict[str, Any], production: bool) -> None:
+    _between(s, "database.connect_timeout_seconds", 1, 30)
+
+
+def _check_cookies(s: dict[str, Any], production: bool) -> None:
+    """The two cookies' attributes: relaxed (not Secure) only in development."""
+    _one_of(s, "cookies.samesite", ("Lax", "Strict"))
     if production and s["cookies"]["relaxed"]:
         raise ConfigError("cookies.relaxed: refused in production (cookies must stay Secure)")
+
+
+def _check_security(s: dict[str, Any], production: bool) -> None:
+    _between(s, "security.hsts_max_age", ONE_YEAR, 10 * ONE_YEAR)
+    _between(s, "security.max_request_kb", 1, 100 * 1024)
+
+
+def _check_proxy(s: dict[str, Any], production: bool) -> None:
+    for key in ("x_for", "x_proto", "x_host"):
+        _between(s, f"proxy.{key}", 0, 5)
+
+
+def _check_service(s: dict[str, Any], production: bool) -> None:
+    """The domain and contact address the pages publish (the other mentions: legal mentions)."""
     if production and s["service"]["domain"] in ("", "localhost"):
         raise ConfigError("service.domain: set the public domain of the service in production")
     # Both reach pages, a mailto: link and the cookie rules (a provider cookie's domain).
@@ -175,11 +216,13 @@ def _check(s: dict[str, Any]) -> None:
             "service.contact_email: an address users can write to is required in production "
             "(LCEN art. 6-III; GDPR art. 13(1)(a))"
         )
+
+
+def _check_server(s: dict[str, Any], production: bool) -> None:
     _between(s, "server.access_log_retention_days", 1, 400)
-    _check_privacy(s)
-    _check_mail(s, production)
-    _check_assist(s)
-    _check_legal_mentions(s, production)
+
+
+def _check_limits(s: dict[str, Any], production: bool) -> None:
     for key in ("login_per_address", "login_per_account", "sends_per_user", "generations_per_user"):
         try:
             parse_many(s["limits"][key])
@@ -202,7 +245,7 @@ def check_workers(s: dict[str, Any], workers: int) -> None:
         )
 
 
-def _check_privacy(s: dict[str, Any]) -> None:
+def _check_privacy(s: dict[str, Any], production: bool) -> None:
     """Refuse a measurement set-up that would break the published policy (CNIL rules)."""
     try:
         providers = analytics.build(s)
@@ -261,7 +304,7 @@ def _check_mail(s: dict[str, Any], production: bool) -> None:
             ) from None
 
 
-def _check_assist(s: dict[str, Any]) -> None:
+def _check_assist(s: dict[str, Any], production: bool) -> None:
     assist = s["assist"]
     _one_of(s, "assist.provider", ("none", "openai"))
     _between(s, "assist.timeout_seconds", 1, 300)
@@ -282,7 +325,7 @@ def _check_assist(s: dict[str, Any]) -> None:
     if not assist["model"].strip():
         raise ConfigError("assist.model: required with provider 'openai'")
     _between(s, "assist.retention_days", -1, 3650)
-    if s["app"]["environment"] == "production" and assist["retention_days"] < 0:
+    if production and assist["retention_days"] < 0:
         raise ConfigError(
             "assist.retention_days: required in production (GDPR art. 13(2)(a): how long the "
             "provider keeps the instructions; 0 when it keeps none)"
@@ -423,7 +466,7 @@ def instance_folder(settings: dict[str, Any]) -> Path:
     """Return the folder the running app writes to: ``[app] instance_path``, or its default.
 
     The default is ``instance/`` in the checkout, whatever the current directory; an installed
-    package has no checkout, so there the setting is required (production: see :func:`_check`;
+    package has no checkout, so there the setting is required (production: see :func:`_check_app`;
     development: :func:`check_instance` refuses the current directory's ``instance/``, but listing
     the CLI's commands, which writes nothing, works).
     """
