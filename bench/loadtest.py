@@ -33,12 +33,13 @@ from tests.faults import RedisServer  # noqa: E402
 from tests.helpers import LEGAL_HOSTING  # noqa: E402
 from tests.helpers import LEGAL_SERVICE  # noqa: E402
 from tests.helpers import MAIL_KEY  # noqa: E402 (production requires it; nothing is sealed)
+from tests.helpers import public_pages  # noqa: E402
 from tests.served import Gunicorn  # noqa: E402
 from tests.wire import Visitor  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 LOGGED_IN_PAGES = ["/dashboard", "/account"]
-PUBLIC_PAGES = ["/", "/legal/cookies", "/help/"]
+PUBLIC_PAGES = list(public_pages())  # from the app: the views marked public
 PREFIX = "load:session:"
 
 

@@ -1,13 +1,18 @@
-"""Helpers shared by the tests: read a form's CSRF token, log in and out through the forms."""
+"""Helpers shared by the tests: the app's pages by category, a form's CSRF token, log in and out."""
 
 from __future__ import annotations
 
+import functools
 import re
+import tempfile
+from dataclasses import dataclass
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.test import TestResponse
+
+from prospectra.analytics.pages import is_public
 
 PASSWORD = "correct horse battery staple"
 # Production refuses to start without a key for the saved SMTP passwords ([mail] encryption_key).
@@ -32,17 +37,117 @@ LEGAL_HOSTING = {
     "phone": "+33 3 20 00 00 00",
     "country": "FR",
 }
-# The public HTML pages a visitor reads (the login form included).
-PUBLIC_PAGES = (
-    "/",
-    "/login",
-    "/legal/cookies",
-    "/legal/privacy",
-    "/legal/notice",
-    "/legal/terms",
-    "/help/",
-    "/help/cookies",
-)
+# Every route of the app is in one category, so that adding a route forces a decision (the test
+# tests/test_routes.py fails on a route in none). A public page is one its view marks public
+# (prospectra.analytics.pages.public, applied by @public_page): it needs no line here. A route that
+# answers POST only is an action. Every other route is named below by its endpoint.
+PUBLIC = "public page"  # the same for every visitor; no password field; a consented tag may run
+FORM = "form page"  # an anonymous page with a form: the login form, Cookie settings
+VISITOR = "visitor page"  # an anonymous page about the visit itself: "you are logged out"
+LOGGED_IN = "logged-in page"  # an anonymous visitor is sent to the login form
+ACTION = "POST-only action"  # a form's target; a GET answers 405
+JSON = "JSON"  # a machine-readable document
+HEALTH = "health probe"  # for the load balancer and the orchestrator
+ASSET = "static asset"  # a file the pages load, or a crawler reads
+ROUTE_CATEGORIES = {
+    "auth.login": FORM,
+    "consent.settings": FORM,
+    "auth.logged_out": VISITOR,
+    "dashboard.index": LOGGED_IN,
+    "dashboard.account": LOGGED_IN,
+    "mail.index": LOGGED_IN,
+    "mail.compose": LOGGED_IN,
+    "mail.draft": LOGGED_IN,
+    "mail.relay_settings": LOGGED_IN,
+    "analytics.statistics": LOGGED_IN,
+    "legal.cookies_json": JSON,
+    "health.healthz": HEALTH,
+    "health.readyz": HEALTH,
+    "home.favicon": ASSET,
+    "home.robots": ASSET,
+    "static": ASSET,
+}
+# What a route's variable parts take when a test visits it.
+ROUTE_ARGUMENTS = {"draft_id": 1, "filename": "style.css"}
+# The app's own CSS and JS, which every page loads.
+STATIC_FILES = ("/static/style.css", "/static/app.js")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One rule of the app's URL map, in the terms the tests use."""
+
+    rule: str
+    endpoint: str
+    methods: frozenset[str]
+    public: bool
+
+    @property
+    def path(self) -> str:
+        """The rule with its variable parts filled in (``/mail/drafts/1``)."""
+        return re.sub(r"<(?:[^>:]+:)?(\w+)>", lambda m: str(ROUTE_ARGUMENTS[m.group(1)]), self.rule)
+
+    @property
+    def category(self) -> str | None:
+        """The route's category; None for a route nobody has decided about yet."""
+        if self.public:
+            return PUBLIC
+        if self.methods == {"POST"}:
+            return ACTION
+        return ROUTE_CATEGORIES.get(self.endpoint)
+
+
+def routes_of(app: Flask) -> tuple[Route, ...]:
+    """Every rule of ``app``'s URL map, in the order of their paths."""
+    rules = sorted(app.url_map.iter_rules(), key=lambda rule: (rule.rule, rule.endpoint))
+    return tuple(
+        Route(
+            rule=rule.rule,
+            endpoint=rule.endpoint,
+            methods=frozenset(rule.methods or ()) - {"HEAD", "OPTIONS"},
+            public=is_public(app.view_functions.get(rule.endpoint)),
+        )
+        for rule in rules
+    )
+
+
+@functools.cache
+def routes() -> tuple[Route, ...]:
+    """The routes of an app built with the default settings (no setting adds or removes one).
+
+    Computed once per test process, for the lists that ``parametrize`` needs at collection.
+    """
+    from prospectra import create_app
+    from prospectra.extensions import db
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"app": {"instance_path": folder}}, testing=True)
+        with app.app_context():
+            db.engine.dispose()
+        return routes_of(app)
+
+
+def pages(*categories: str) -> tuple[str, ...]:
+    """The GET pages of these categories, as a visitor requests them, in the order of their paths."""
+    return tuple(
+        route.path for route in routes() if route.category in categories and "GET" in route.methods
+    )
+
+
+def section_4_pages() -> tuple[str, ...]:
+    """The public pages the cookie policy's section 4 names (/legal/, /help/): no tag by default."""
+    return tuple(path for path in public_pages() if path.startswith(("/legal/", "/help/")))
+
+
+def public_pages(*, login: bool = False) -> tuple[str, ...]:
+    """The public pages, as their views mark them; with ``login``, the login form too.
+
+    The login form is never public in the tag's sense (it has a password field), but a visitor
+    reads it before anything else: the tests of what every page a visitor reads shows include it.
+    """
+    return pages(PUBLIC) + (("/login",) if login else ())
+
+
 CSRF_FIELD = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 

@@ -10,27 +10,24 @@ import time_machine
 from prospectra.privacy import registry
 from prospectra.testing import assert_only_declared_cookies
 from prospectra.testing import declared_cookies
+from tests.helpers import ASSET
+from tests.helpers import JSON
 from tests.helpers import PASSWORD
+from tests.helpers import PUBLIC
+from tests.helpers import STATIC_FILES
+from tests.helpers import VISITOR
 from tests.helpers import cookies_set
 from tests.helpers import csrf_token
+from tests.helpers import pages
 from tests.helpers import stored_sessions
 
 SESSION = "__Host-session"
 CSRF = "__Host-csrf"
 MORNING = datetime.datetime(2026, 11, 29, 9, 0, tzinfo=datetime.UTC)
+# Every anonymous page but the two with a form (the login form, Cookie settings), and the 404 page.
 PUBLIC_PAGES_WITHOUT_FORM = [
-    "/",
-    "/legal/cookies",
-    "/legal/cookies.json",
-    "/legal/privacy",
-    "/legal/notice",
-    "/help/",
-    "/help/cookies",
-    "/logged-out",
-    "/favicon.ico",
-    "/robots.txt",
-    "/static/style.css",
-    "/static/app.js",
+    *pages(PUBLIC, VISITOR, JSON, ASSET),
+    *(path for path in STATIC_FILES if path not in pages(ASSET)),
     "/no-such-page",
 ]
 

@@ -19,12 +19,15 @@ from babel.messages.pofile import read_po
 
 from prospectra import create_app
 from prospectra.config import PACKAGE
-from tests.helpers import PUBLIC_PAGES
+from tests.helpers import FORM
+from tests.helpers import PUBLIC
+from tests.helpers import VISITOR
 from tests.helpers import BufferedClient
+from tests.helpers import pages
 from tests.measurement import SCRIPT
 
 PO = PACKAGE / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
-PAGES = (*PUBLIC_PAGES, "/legal/terms", "/consent", "/logged-out")
+PAGES = pages(PUBLIC, FORM, VISITOR)
 ASSISTANT = {"provider": "openai", "base_url": "https://api.openai.com/v1", "model": "gpt-4o-mini",
              "api_key": "sk-test", "legal_name": "OpenAI Ireland Ltd", "role": "processor",
              "country": "IE", "transfer_safeguard": "", "privacy_policy_url": "https://openai.com/policies/eu-privacy-policy/", "retention_days": 30}  # fmt: skip

@@ -19,41 +19,19 @@ from hypothesis import strategies as st
 from prospectra import create_app
 from prospectra.privacy import registry
 from tests.helpers import PASSWORD
+from tests.helpers import STATIC_FILES
 from tests.helpers import AuthActions
 from tests.helpers import BufferedClient
 from tests.helpers import cookies_set
 from tests.helpers import csrf_token
+from tests.helpers import routes
 from tests.measurement import CONFIGS
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1500"))
 CASES = {"count": 0}
 
-PATHS = [
-    "/",
-    "/login",
-    "/logout",
-    "/logged-out",
-    "/dashboard",
-    "/account",
-    "/mail/",
-    "/mail/relay",
-    "/mail/relay/test",
-    "/mail/compose",
-    "/mail/drafts/1",
-    "/mail/drafts/1/delete",
-    "/legal/cookies",
-    "/legal/cookies.json",
-    "/legal/privacy",
-    "/legal/notice",
-    "/help/",
-    "/help/cookies",
-    "/consent",
-    "/admin/statistics",
-    "/favicon.ico",
-    "/robots.txt",
-    "/static/style.css",
-    "/static/app.js",
-]
+# Every route of the app (its variable parts filled in), and each of its own static files.
+PATHS = list(dict.fromkeys([*(route.path for route in routes()), *STATIC_FILES]))
 TRAVERSALS = [
     "/static/../default.toml",
     "/static/%2e%2e/wsgi.py",

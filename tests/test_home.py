@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import PUBLIC_PAGES
+from tests.helpers import public_pages
 from tests.test_security_headers import EXPECTED
 
 ROBOTS = [
@@ -26,7 +26,7 @@ def test_robots_txt_lets_crawlers_read_the_public_pages_only(client):
     assert response.content_type == "text/plain; charset=utf-8"
     assert response.get_data(as_text=True).splitlines() == ROBOTS
     assert "http" not in response.get_data(as_text=True)  # no Sitemap, nothing external
-    for path in PUBLIC_PAGES:
+    for path in public_pages(login=True):
         assert not any(path.startswith(prefix) for prefix in disallowed(response.text)), path
 
 

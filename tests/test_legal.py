@@ -7,7 +7,7 @@ import pytest
 from prospectra import create_app
 from prospectra.privacy import policy
 from prospectra.privacy import registry
-from tests.helpers import PUBLIC_PAGES
+from tests.helpers import public_pages
 
 SITE = {
     "publisher": "Acme Prospection SAS",
@@ -100,9 +100,7 @@ def test_legal_notice_names_director_and_host(site_app):
     assert "1 rue de la Paix" in html
 
 
-@pytest.mark.parametrize(
-    "path", ["/", "/login", "/legal/cookies", "/help/", "/help/cookies", "/no-such-page"]
-)
+@pytest.mark.parametrize("path", [*public_pages(login=True), "/no-such-page"])
 def test_every_page_links_the_legal_pages_in_its_footer(client, path):
     html = client.get(path).get_data(as_text=True)
     for link in ("/legal/cookies", "/legal/privacy", "/legal/notice", "/help/", "/help/cookies"):
@@ -118,7 +116,7 @@ def test_help_explains_how_to_manage_cookies_in_the_main_browsers(client):
 def test_public_pages_reference_no_other_origin(client):
     import re
 
-    for path in PUBLIC_PAGES:
+    for path in public_pages(login=True):
         html = client.get(path).get_data(as_text=True)
         # Resources (src=, <link href>) are all same-origin; plain links to other sites are fine.
         assert not re.search(r'\bsrc="(https?:)?//', html), path

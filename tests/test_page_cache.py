@@ -12,15 +12,15 @@ import contextlib
 import pytest
 from flask import template_rendered
 
-from tests.helpers import PUBLIC_PAGES
 from tests.helpers import cookies_set
 from tests.helpers import csrf_token
+from tests.helpers import public_pages
 from tests.test_consent import BANNER
 from tests.test_consent import choose
 from tests.test_consent import make_app
 from tests.test_consent import new_client
 
-FORM_LESS_PAGES = [p for p in PUBLIC_PAGES if p != "/login"]
+FORM_LESS_PAGES = list(public_pages())
 
 
 @contextlib.contextmanager

@@ -23,9 +23,9 @@ from sqlalchemy import select
 from prospectra import create_app
 from prospectra.extensions import db
 from prospectra.models import ConsentRecord
-from tests.helpers import PUBLIC_PAGES
 from tests.helpers import BufferedClient
 from tests.helpers import csrf_token
+from tests.helpers import public_pages
 from tests.measurement import CONFIGS
 from tests.measurement import MATOMO
 from tests.measurement import SCRIPT
@@ -102,8 +102,8 @@ ENGLISH_LABELS = {
 META = re.compile(r'<meta name="description" content="([^"]*)"')
 BANNER = re.compile(r'<section class="consent-banner".*?</section>', re.S)
 # The public pages section 4 of the cookie policy names (besides the login page).
-SECTION_4_PAGES = [p for p in PUBLIC_PAGES if p.startswith(("/legal/", "/help/"))]
-META_PAGES = ("/", "/legal/cookies", "/legal/privacy", "/legal/notice", "/help/", "/help/cookies", "/consent", "/login")  # fmt: skip
+SECTION_4_PAGES = [p for p in public_pages() if p.startswith(("/legal/", "/help/"))]
+META_PAGES = (*public_pages(login=True), "/consent")
 
 
 @dataclass
@@ -304,7 +304,7 @@ def test_section_3_states_where_each_tag_runs(name, lang, tmp_path_factory):
         if tool["origins"]:
             for origin in tool["origins"]:
                 assert origin in third
-    default = [p for p in PUBLIC_PAGES if p != "/login" and p not in SECTION_4_PAGES]
+    default = [p for p in public_pages() if p not in SECTION_4_PAGES]
     if any(t["origins"] and not t["pages"] for t in page.tools):
         assert ", ".join(default) in third  # by default: the public pages section 4 does not name
 

@@ -12,11 +12,14 @@ from html import unescape
 
 import pytest
 
-from tests.helpers import PUBLIC_PAGES
+from tests.helpers import FORM
+from tests.helpers import PUBLIC
+from tests.helpers import VISITOR
+from tests.helpers import pages
 
 KEYWORDS = ["endpoint", "_method", "_external", "_anchor", "_scheme", "values", "lang"]
 LOGGED_IN_PAGES = ("/dashboard", "/account", "/mail/", "/mail/relay", "/mail/compose")
-OTHER_PAGES = ("/consent", "/logged-out", "/nowhere")  # /nowhere: the 404 page
+ANONYMOUS_PAGES = (*pages(PUBLIC, FORM, VISITOR), "/nowhere")  # /nowhere: the 404 page
 HREF = re.compile(r'href="([^"]+)"')
 
 
@@ -25,7 +28,7 @@ def links(response) -> list[str]:
 
 
 @pytest.mark.parametrize("name", KEYWORDS)
-@pytest.mark.parametrize("path", PUBLIC_PAGES + OTHER_PAGES)
+@pytest.mark.parametrize("path", ANONYMOUS_PAGES)
 def test_a_query_named_like_a_url_for_keyword_is_ignored_on_public_pages(client, path, name):
     response = client.get(path, query_string={name: "x"})
     assert response.status_code == (404 if path == "/nowhere" else 200)

@@ -9,10 +9,12 @@ import re
 import pytest
 
 from prospectra import create_app
+from tests.helpers import JSON
 from tests.helpers import LEGAL_HOSTING
 from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
-from tests.helpers import PUBLIC_PAGES
+from tests.helpers import pages
+from tests.helpers import public_pages
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -27,14 +29,7 @@ EXPECTED = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
-PATHS = [
-    "/",
-    "/login",
-    "/legal/cookies",
-    "/legal/cookies.json",
-    "/static/style.css",
-    "/no-such-page",
-]
+PATHS = [*public_pages(login=True), *pages(JSON), "/static/style.css", "/no-such-page"]
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -64,7 +59,7 @@ def test_permissions_policy_denies_unused_features(client):
 
 
 def test_pages_contain_no_inline_script_or_style(client):
-    for path in PUBLIC_PAGES:
+    for path in public_pages(login=True):
         html = client.get(path).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
         assert "<style" not in html and " style=" not in html and " on" + "click=" not in html, path

@@ -11,6 +11,7 @@ import pytest
 from prospectra import create_app
 from prospectra.accounts import create_user
 from prospectra.analytics import pages
+from tests import helpers
 from tests.helpers import PASSWORD
 from tests.helpers import AuthActions
 from tests.helpers import BufferedClient
@@ -20,10 +21,8 @@ from tests.measurement import SCRIPT
 
 TAG = 'src="https://tags.example.net/tag.js"'
 ORIGINS = ("https://tags.example.net", "https://collect.example.net")
-NEVER = ("/login", "/consent", "/legal/cookies", "/legal/privacy", "/legal/notice", "/help/",
-         "/help/cookies", "/no-such-page", "/logged-out")  # fmt: skip
-LOGGED_IN = ("/", "/dashboard", "/account", "/mail/", "/mail/relay", "/mail/compose",
-             "/legal/cookies", "/help/")  # fmt: skip
+NEVER = (*helpers.pages(helpers.FORM, helpers.VISITOR), *helpers.section_4_pages(), "/no-such-page")
+LOGGED_IN = (*helpers.public_pages(), *helpers.pages(helpers.LOGGED_IN))  # seen logged in
 
 
 def build(tmp_path, **script_changes):

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from prospectra import create_app
-from tests.helpers import PUBLIC_PAGES
+from tests.helpers import public_pages
 from tests.test_privacy_notice import ASSISTANT
 from tests.test_privacy_notice import FIELDS
 from tests.test_privacy_notice import SETUPS
@@ -84,7 +84,7 @@ def test_the_assistant_has_its_terms_only_when_it_is_on(tmp_path, lang, heading,
 )
 def test_every_page_footer_links_the_terms(tmp_path, lang, link):
     client = make_app(tmp_path).test_client()
-    for path in (*PUBLIC_PAGES, "/legal/terms", "/no-such-page"):
+    for path in (*public_pages(login=True), "/no-such-page"):
         page = client.get(path, query_string={"lang": lang}).get_data(as_text=True)
         footer = re.search(r'<footer class="site-footer">.*?</footer>', page, re.S).group(0)
         assert link in footer, path

@@ -5,8 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from tests.helpers import PASSWORD
+from tests.helpers import public_pages
 
-PUBLIC_PAGES = ["/", "/legal/cookies", "/legal/privacy", "/legal/notice", "/help/", "/help/cookies"]
 DECLARED = {"__Host-session", "__Host-csrf"}
 
 
@@ -43,7 +43,7 @@ def test_browser_keeps_only_declared_cookies_no_storage_and_fetches_only_the_app
     page = context.new_page()
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
 
-    for path in PUBLIC_PAGES:
+    for path in public_pages():
         assert page.goto(live_server + path).status == 200
         assert context.cookies() == [], f"{path} left a cookie"
         assert storage(page) == {"local": 0, "session": 0, "indexedDB": []}

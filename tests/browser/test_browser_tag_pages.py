@@ -12,15 +12,15 @@ import pytest
 
 from prospectra import create_app
 from prospectra.accounts import create_user
+from tests import helpers
 from tests.browser.conftest import serve
 from tests.browser.fake_third_party import FakeThirdParty
 from tests.helpers import PASSWORD
 from tests.measurement import SCRIPT
 
-ANONYMOUS_NEVER = ("/login", "/consent", "/legal/cookies", "/legal/privacy", "/legal/notice",
-                   "/help/", "/help/cookies", "/logged-out", "/no-such-page")  # fmt: skip
-LOGGED_IN = ("/", "/dashboard", "/account", "/mail/", "/mail/relay", "/mail/compose",
-             "/legal/cookies", "/help/")  # fmt: skip
+ANONYMOUS_NEVER = (*helpers.pages(helpers.FORM, helpers.VISITOR), *helpers.section_4_pages(),
+                   "/no-such-page")  # fmt: skip
+LOGGED_IN = (*helpers.public_pages(), *helpers.pages(helpers.LOGGED_IN))  # seen logged in
 
 
 @pytest.fixture(scope="module")
