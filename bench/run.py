@@ -41,13 +41,27 @@ EMAIL, PASSWORD = "bench@example.org", "correct horse battery staple"
 TARGETS = {  # label: (server, path, logged in?, minimum ratio to the bare page)
     "anonymous /legal/cookies": ("embedded", "/legal/cookies", False, 0.8),
     "login form /login": ("embedded", "/login", False, None),
-    "dashboard, SQLite sessions": ("embedded", "/dashboard", True, 0.4),
-    "dashboard, Redis sessions": ("redis", "/dashboard", True, 0.6),
+    "dashboard, SQLite sessions": ("embedded", "/dashboard", True, None),
+    "dashboard, Redis sessions": ("redis", "/dashboard", True, None),
     "dashboard, Redis sessions + PostgreSQL data": ("redis-pg", "/dashboard", True, None),
-    # Never replayed (it lists the sessions): what every logged-in page costs when it is made.
-    "account page (made each time), SQLite sessions": ("embedded", "/account", True, None),
-    "account page (made each time), Redis sessions": ("redis", "/account", True, None),
+    "account page, SQLite sessions": ("embedded", "/account", True, None),
+    "account page, Redis sessions": ("redis", "/account", True, None),
+    "mail page, SQLite sessions": ("embedded", "/mail/", True, None),
+    "mail page, Redis sessions": ("redis", "/mail/", True, None),
+    # The peer: the same page written as a Flask team would (bench/conventional_app.py).
+    "conventional dashboard, SQLite sessions": ("conventional-sqlite", "/dashboard", True, None),
+    "conventional dashboard, Redis sessions": ("conventional-redis", "/dashboard", True, None),
 }
+# Issue 16's targets, between rows of the same run: (row, reference row, minimum ratio), in req/s
+# and in CPU per request both.
+RELATIVE = [
+    ("dashboard, SQLite sessions", "conventional dashboard, SQLite sessions", 1.25),
+    ("dashboard, Redis sessions", "conventional dashboard, Redis sessions", 1.25),
+    ("account page, SQLite sessions", "dashboard, SQLite sessions", 0.5),
+    ("account page, Redis sessions", "dashboard, Redis sessions", 0.5),
+    ("mail page, SQLite sessions", "dashboard, SQLite sessions", 0.5),
+    ("mail page, Redis sessions", "dashboard, Redis sessions", 0.5),
+]
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -69,9 +83,14 @@ def main() -> int:
                 servers[name] = Gunicorn(s, tmp / f"{name}.log", args.workers, nice=args.nice)
             servers["bare"] = Gunicorn({}, tmp / "bare.log", args.workers, "bench.bare_app:app",
                                        nice=args.nice)  # fmt: skip
+            for store, env in _peers(tmp, redis_server.url).items():
+                _create_peer_account(env)
+                servers[store] = Gunicorn({}, tmp / f"{store}.log", args.workers,
+                                          "bench.conventional_app:app", nice=args.nice, env=env)  # fmt: skip
             for server in servers.values():
                 server.start()
-            cookies = {name: _session_cookie(servers[name].port) for name in settings}
+            cookies = {name: _session_cookie(servers[name].port)
+                       for name in [*settings, *_peers(tmp, redis_server.url)]}  # fmt: skip
             plan = _plan(servers, cookies)
             results = _rounds(plan, servers, redis_server, args)
             table = _table(plan, results)
@@ -123,6 +142,24 @@ def _settings(tmp: Path, redis_url: str, pg_url: str) -> dict[str, dict]:
     }  # fmt: skip
 
 
+def _peers(tmp: Path, redis_url: str) -> dict[str, dict[str, str]]:
+    """The conventional peer on each store, configured as bench/conventional_app.py reads it."""
+    common = {"CONVENTIONAL_SECRET_KEY": "c" * 48, "CONVENTIONAL_REDIS_URL": redis_url}
+    return {
+        "conventional-sqlite": common | {"CONVENTIONAL_STORE": "sqlite",
+                                         "CONVENTIONAL_DATABASE": str(tmp / "peer-sqlite.db")},
+        "conventional-redis": common | {"CONVENTIONAL_STORE": "redis",
+                                        "CONVENTIONAL_DATABASE": str(tmp / "peer-redis.db")},
+    }  # fmt: skip
+
+
+def _create_peer_account(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "bench.conventional_app", "create-user", EMAIL, PASSWORD],
+        cwd=ROOT, env=os.environ | env, check=True, capture_output=True,
+    )  # fmt: skip
+
+
 def _create_account(settings: dict) -> None:
     app = create_app(settings)
     with app.app_context():
@@ -147,12 +184,14 @@ def _plan(servers: dict[str, Gunicorn], cookies: dict[str, str]) -> list[dict]:
         if logged_in:
             headers["Cookie"] = cookies[server]
         size = _probe(servers[server].port, path, headers)
+        # Logged in: a header of its own on every request, as a browser's clicks differ.
+        script = "per_request.lua" if logged_in else "report.lua"
         plan.append(dict(label=label, server=server, path=path, headers=headers, size=size,
-                         target=target))  # fmt: skip
+                         target=target, script=script))  # fmt: skip
         sizes.append(size)
     for size in sorted(set(sizes)):
         plan.append(dict(label=f"bare page {size} B", server="bare", path=f"/page/{size}",
-                         headers={}, size=size, target=None))  # fmt: skip
+                         headers={}, size=size, target=None, script="report.lua"))  # fmt: skip
     return plan
 
 
@@ -175,11 +214,11 @@ def _rounds(plan, servers, redis_server, args) -> list[dict]:
         for target in order:
             url = f"http://127.0.0.1:{servers[target['server']].port}{target['path']}"
             pids = _tree(servers[target["server"]].process.pid)
-            if target["server"].startswith("redis"):
+            if "redis" in target["server"]:
                 pids.append(redis_server.process.pid)
-            _wrk(url, target["headers"], args.warmup, args)
+            _wrk(url, target["headers"], args.warmup, args, target["script"])
             before = _cpu(pids)
-            run = _wrk(url, target["headers"], args.duration, args)
+            run = _wrk(url, target["headers"], args.duration, args, target["script"])
             run.update(label=target["label"], round=round_ + 1,
                        cpu_ms=(_cpu(pids) - before) * 1000 / TICKS / max(run["requests"], 1))  # fmt: skip
             print(f"round {round_ + 1} {target['label']}: {run['rps']:.0f} req/s", flush=True)
@@ -254,6 +293,12 @@ def _table(plan: list[dict], results: list[dict]) -> str:
         )
     lines.append(f"\n{len(results)} runs, best of {max(r['round'] for r in results)} rounds; "
                  f"errors (connect/read/write/timeout/non-2xx-3xx) in all runs: {errors}")  # fmt: skip
+    lines += ["", "| row | against | x req/s | x cpu/req | target |", "|---|---|---:|---:|---|"]
+    for row, reference, goal in RELATIVE:
+        run, ref = best[row], best[reference]
+        ratio, cpu_ratio = run["rps"] / ref["rps"], ref["cpu_ms"] / max(run["cpu_ms"], 1e-9)
+        met = "met" if min(ratio, cpu_ratio) >= goal else "MISSED"
+        lines.append(f"| {row} | {reference} | {ratio:.2f} | {cpu_ratio:.2f} | ≥ {goal}: {met} |")
     return "\n".join(lines) + "\n"
 
 

@@ -42,14 +42,18 @@ class Gunicorn:
         app: str = "prospectra.wsgi:app",
         nice: int = 0,
         access_format: str | None = ACCESS_FORMAT,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.settings, self.log, self.workers, self.app = settings, log, workers, app
         self.nice, self.access_format = nice, access_format
+        self.env = env or {}  # beside the settings: variables another app reads (bench peers)
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> None:
-        env = environment(self.settings) | {
+        env = {
+            **environment(self.settings),
+            **self.env,
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "GUNICORN_WORKERS": str(self.workers),
         }
