@@ -14,6 +14,7 @@ from prospectra.models import ConsentRecord
 from tests.helpers import BufferedClient
 from tests.helpers import cookies_set
 from tests.helpers import csrf_token
+from tests.helpers import public_pages
 from tests.measurement import CONFIGS
 from tests.measurement import EXPECTED
 
@@ -76,7 +77,7 @@ def test_each_setup_shows_the_banner_declares_cookies_and_admits_origins_as_expe
 @pytest.mark.parametrize("name", ["script", "matomo-consent"])
 def test_nothing_of_a_consent_provider_reaches_the_page_before_consent(tmp_path, name):
     client = new_client(make_app(tmp_path, name))
-    for path in ("/", "/legal/cookies", "/help/", "/login"):  # continued browsing is not consent
+    for path in public_pages(login=True):  # continued browsing is not consent
         response, html, csp = page(client, path)
         assert 'src="https://' not in html and "matomo-init.js" not in html  # no tag
         assert "example" not in csp
@@ -255,7 +256,7 @@ def test_everything_works_after_refusal(tmp_path, make_user_in):
 
 def test_every_page_footer_links_cookie_settings(tmp_path):
     client = new_client(make_app(tmp_path, "script"))
-    for path in ("/", "/login", "/legal/cookies", "/help/", "/no-such-page"):
+    for path in (*public_pages(login=True), "/no-such-page"):
         assert 'href="/consent?next=' in client.get(path).get_data(as_text=True)
 
 
