@@ -21,8 +21,10 @@ from flask import request
 from flask_migrate import upgrade
 from sqlalchemy import ColumnElement
 from sqlalchemy import Engine
+from sqlalchemy import any_
 from sqlalchemy import delete
 from sqlalchemy import event
+from sqlalchemy import func
 from sqlalchemy import make_url
 from sqlalchemy import select
 from sqlalchemy import text
@@ -219,12 +221,29 @@ def delete_in_batches(model, condition: ColumnElement[bool], batch_size: int = 1
     """
     total = 0
     while True:
-        ids = select(model.id).where(condition).limit(batch_size)
-        deleted = db.session.execute(
-            delete(model).where(model.id.in_(ids.scalar_subquery())),
-            execution_options={"synchronize_session": False},
-        ).rowcount
-        db.session.commit()
+        deleted = delete_one_batch(model, condition, batch_size)
         total += deleted
         if deleted < batch_size:
             return total
+
+
+def delete_one_batch(model, condition: ColumnElement[bool], batch_size: int) -> int:
+    """Delete at most ``batch_size`` rows of ``model`` matching ``condition``, in one transaction.
+
+    One statement, so that SQLite never has to turn a read transaction into a write one (which
+    fails at once if another worker wrote meanwhile). Its select finds the rows through the index
+    on the condition's column; on PostgreSQL the ids are handed over as an array
+    (``id = ANY(ARRAY(...))``), which the planner resolves through the primary key, where
+    ``id IN (subquery)`` may be joined by scanning the whole table once per batch.
+    ``tests/test_scale_purges.py`` checks both plans.
+    """
+    ids = select(model.id).where(condition).limit(batch_size)
+    if db.session.get_bind().dialect.name == "postgresql":
+        matching = model.id == any_(func.array(ids.scalar_subquery()))
+    else:
+        matching = model.id.in_(ids.scalar_subquery())
+    deleted = db.session.execute(
+        delete(model).where(matching), execution_options={"synchronize_session": False}
+    ).rowcount
+    db.session.commit()
+    return deleted

@@ -99,10 +99,13 @@ class LoginSession(db.Model):
     sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
     sealed_sid: Mapped[str] = mapped_column(String(128))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    # Both times are indexed: the purge and the account page's list filter on them.
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), default=_utcnow, index=True
+    )
     # Updated only when the session record is rewritten (at most every tenth of the idle timeout).
     last_seen_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime(timezone=True), default=_utcnow
+        DateTime(timezone=True), default=_utcnow, index=True
     )
     device: Mapped[str] = mapped_column(String(64))  # coarse: "Firefox on Linux"
 

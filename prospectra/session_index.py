@@ -19,7 +19,6 @@ import hmac
 from flask import current_app
 from flask import request
 from sqlalchemy import delete
-from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 
@@ -177,13 +176,16 @@ def _end_rows(rows) -> None:
 
 def purge_expired(batch_size: int = 1000) -> int:
     """Delete entries of sessions past the idle timeout or the absolute lifetime; return how many."""
+    # Two purges, one per indexed column: a batch then reads its rows through one index, where
+    # an OR of both would leave the planner free to scan the whole table.
+    idle_since, login_since = _live_since()
+    return delete_in_batches(
+        LoginSession, LoginSession.last_seen_at < idle_since, batch_size
+    ) + delete_in_batches(LoginSession, LoginSession.created_at < login_since, batch_size)
+
+
+def _live_since() -> tuple[datetime.datetime, datetime.datetime]:
+    """The oldest last use and the oldest login that a live session can have now."""
     config = current_app.config
     now = _utcnow()
-    return delete_in_batches(
-        LoginSession,
-        or_(
-            LoginSession.last_seen_at < now - config["PERMANENT_SESSION_LIFETIME"],
-            LoginSession.created_at < now - config["SESSION_ABSOLUTE_LIFETIME"],
-        ),
-        batch_size,
-    )
+    return now - config["PERMANENT_SESSION_LIFETIME"], now - config["SESSION_ABSOLUTE_LIFETIME"]
