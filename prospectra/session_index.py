@@ -126,20 +126,55 @@ def is_current(row: LoginSession, sid: str) -> bool:
 
 
 def list_for(user_id: int) -> list[LoginSession]:
-    """Return the user's live sessions, newest first, after pruning those that have ended."""
-    interface = current_app.session_interface
-    rows = db.session.scalars(select(LoginSession).where(LoginSession.user_id == user_id)).all()
+    """Return the user's live sessions, newest first, after pruning those that have ended.
+
+    The index says which sessions can still be live (last use within the idle timeout, login
+    within the absolute lifetime: both columns indexed); one read of the store for the whole list,
+    not one per session, then confirms that their records are still there (a Redis flush, a record
+    deleted by hand). The page costs the same with one session or fifty.
+    """
+    idle_since, login_since = _live_since()
+    rows = db.session.scalars(
+        select(LoginSession)
+        .where(
+            LoginSession.user_id == user_id,
+            LoginSession.last_seen_at >= idle_since,
+            LoginSession.created_at >= login_since,
+        )
+        .order_by(LoginSession.created_at.desc(), LoginSession.id)
+    ).all()
+    store_id = current_app.session_interface.store_id
+    keys = {row.id: store_id(sid) for row in rows if (sid := _unseal(row)) is not None}
+    stored = _in_store(list(keys.values()))
     live = []
     for row in rows:
-        sid = _unseal(row)
         # A record gone from the store (expired, flushed) is a session that can no longer be used.
-        if sid is None or interface._retrieve_session_data(interface.store_id(sid)) is None:
-            db.session.delete(row)
-        else:
+        if keys.get(row.id) in stored:
             live.append(row)
+        else:
+            db.session.delete(row)
     if len(live) < len(rows):  # commit only a pruning: a commit expires every loaded object
         db.session.commit()
-    return sorted(live, key=lambda row: row.created_at, reverse=True)
+    return live
+
+
+def _in_store(keys: list[str]) -> set[str]:
+    """Which of these store keys have a live record: one query, or one Redis round trip."""
+    if not keys:
+        return set()
+    interface = current_app.session_interface
+    if current_app.config["SESSION_TYPE"] == "redis":
+        pipeline = interface.client.pipeline(transaction=False)
+        for key in keys:
+            pipeline.exists(key)  # Redis drops a record at its expiry by itself
+        return {key for key, found in zip(keys, pipeline.execute(), strict=True) if found}
+    table = interface.sql_session_model.__table__
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)  # the store keeps naive UTC
+    return set(
+        db.session.scalars(
+            select(table.c.session_id).where(table.c.session_id.in_(keys), table.c.expiry > now)
+        )
+    )
 
 
 def end(user_id: int, row_id: int) -> bool:
