@@ -13,7 +13,6 @@ from . import errors
 from . import i18n
 from . import page_cache
 from . import security
-from . import session_replay
 from . import sessions
 from . import static_files
 from .analytics import setup as analytics
@@ -76,9 +75,6 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     security.init_app(app)
     static_files.init_app(app)
     page_cache.init_app(app)
-    # Audience measurement counts every view: with a provider, every request reaches the app.
-    replay = not app.extensions["prospectra.providers"]
-    replay_checker = session_replay.init_app(app, enabled=replay)
 
     blueprints = (
         home_bp,
@@ -100,14 +96,10 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     if not listing and not cli.manages_schema():
         database.make_first_contact(app)  # or before a later request, if the database is down
 
-    # Outermost layers: replay public pages to cookieless visitors and unchanged pages to the
-    # browser that asked for them, trust the configured proxies, let health probes in by any
-    # Host, then let no undeclared cookie out.
-    app.wsgi_app = ResponseCache(
-        app.wsgi_app,
-        enabled=replay,
-        checker=replay_checker,
-    )
+    # Outermost layers: replay public pages to cookieless visitors (audience measurement counts
+    # every view: with a provider, every request reaches the app), trust the configured proxies,
+    # let health probes in by any Host, then let no undeclared cookie out.
+    app.wsgi_app = ResponseCache(app.wsgi_app, enabled=not app.extensions["prospectra.providers"])
     proxy = settings["proxy"]
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy["x_for"], x_proto=proxy["x_proto"],
                             x_host=proxy["x_host"])  # fmt: skip

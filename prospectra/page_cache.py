@@ -26,7 +26,6 @@ from .i18n import LANGUAGES
 from .i18n import explicit_language
 from .i18n import language
 from .response_cache import SHAREABLE
-from .session_replay import replayable
 
 SECONDS = 600
 # An upper bound, not a working size: the keys (page, language, explicit ?lang=, measurement
@@ -58,15 +57,14 @@ def signed_in() -> str:
 def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
     """Serve ``view``'s HTML from memory when it is the same for every anonymous visitor.
 
-    For a logged-in user the page is rendered, and may be replayed to the same browser
-    (:mod:`prospectra.session_replay`).
+    For a logged-in user the page is rendered each time and kept nowhere.
     """
     return pages.public(
         cache.cached(
             unless=_varies_by_visitor,
             make_cache_key=_key,
             response_filter=_rendered_for_anyone,
-        )(replayable(view))
+        )(view)
     )
 
 

@@ -181,7 +181,6 @@ def test_retention_periods_are_those_configured_said_in_words(tmp_path, lang, ex
     found = tables(page)
     retention = FIELDS[lang][-1]
     for key, sentence in expected.items():
-        # The sessions' cell goes on about pages kept in memory (tests/test_session_replay.py).
         assert found[CAPTIONS[lang][key]][retention].startswith(sentence), key
 
 

@@ -2,7 +2,8 @@
 
 The promise: a visitor gets exactly the response the app would have made for them. The cache
 only skips running the app when that response cannot differ: no cookie sent (no session, no
-consent choice), a public page, no audience measurement configured.
+consent choice), a public page, no audience measurement configured. And no copy of a logged-in
+page is kept, in this cache or in the page cache, once its response is sent.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import contextlib
 
 import pytest
+from cachelib import BaseCache
 from flask import request_started
 
+from prospectra.page_cache import cache as page_cache
+from prospectra.response_cache import ResponseCache
 from tests.helpers import LEGAL_HOSTING
 from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY
@@ -39,6 +43,36 @@ def app_runs(app):
 
 def cookieless(app):
     return app.test_client(use_cookies=False)
+
+
+FRAGMENT = "_template_fragment_cache_"  # Flask-Caching's prefix for {% cache %} blocks
+
+
+def response_cache_of(app) -> ResponseCache:
+    """The response cache among the WSGI middlewares wrapped around the app."""
+    layer = app.wsgi_app
+    while not isinstance(layer, ResponseCache):
+        layer = getattr(layer, "wsgi_app", None) or layer.app  # ProxyFix calls it .app
+    return layer
+
+
+def kept_entries(app) -> list[tuple[str, str]]:
+    """Every (key, value) held in memory by the response cache and the page cache, values as text.
+
+    Read from the real cache objects: every cachelib cache the response cache holds, whatever its
+    attribute, and the app's Flask-Caching store (pages and layout fragments).
+    """
+    stores = [v for v in vars(response_cache_of(app)).values() if isinstance(v, BaseCache)]
+    with app.app_context():
+        stores.append(page_cache.cache)
+    entries = []
+    for store in stores:
+        for key, (_expires, raw) in list(store._cache.items()):  # every entry, not a lookup
+            value = store.serializer.loads(raw)
+            if isinstance(value, tuple):  # a response: status, headers, body
+                value = repr(value[:2]) + bytes(value[2]).decode()
+            entries.append((key, str(value)))
+    return entries
 
 
 def test_a_public_page_is_replayed_to_cookieless_visitors_without_running_the_app(app):
@@ -107,4 +141,51 @@ def test_with_audience_measurement_every_view_reaches_the_app(tmp_path, name):
     with app_runs(app) as runs:
         for _ in range(3):
             app.test_client(use_cookies=False).get("/help/cookies", headers={"Sec-GPC": "1"})
+    assert runs[0] == 3
+
+
+@pytest.mark.both_backends
+def test_no_copy_of_a_logged_in_page_is_kept_after_it_is_sent(app, client, auth, make_user):
+    email = "ada@example.org"
+    cookieless(app).get("/")  # a public page, kept for anonymous visitors in both caches
+    kept_before = kept_entries(app)
+    assert any("\n/\n" in key for key, _ in kept_before)  # the response cache's copy
+    assert any(key.endswith("page:/:en::") for key, _ in kept_before)  # the page cache's copy
+    make_user(email)
+    auth.login()
+    # What is this user's own in the pages: the session id, the e-mail address (dashboard and
+    # account), the token of the logout form (every logged-in page).
+    personal = {client.get_cookie("__Host-session").value}
+    with app_runs(app) as runs:
+        for _ in range(2):
+            for path in ("/dashboard", "/account", "/mail/", "/"):
+                response = client.get(path)
+                assert response.status_code == 200, path
+                personal.add(csrf_token(response))
+                if path in ("/dashboard", "/account"):
+                    assert email in response.get_data(as_text=True), path
+                    personal.add(email)
+    assert runs[0] == 8  # each one made by the app, none replayed
+    assert email in personal
+    for key, value in kept_entries(app):
+        if FRAGMENT in key:  # the layout's parts, the same for everyone (below: nothing of Ada's)
+            assert key.split(FRAGMENT)[1].startswith(("assets_", "nav_", "footer_")), key
+        else:  # a page or a response
+            for path in ("/dashboard", "/account", "/mail"):
+                assert path not in key, key
+        for mine in personal:
+            assert mine not in key and mine not in value, key
+        assert "csrf_token" not in value, key  # no page with a form of anyone's
+    assert {key for key, _ in kept_entries(app)} >= {key for key, _ in kept_before}
+
+
+def test_a_logged_in_browser_repeating_the_same_request_always_reaches_the_app(
+    app, client, auth, make_user
+):
+    make_user()
+    auth.login()
+    client.get("/dashboard")  # the browser now holds every cookie it will send
+    with app_runs(app) as runs:
+        for _ in range(3):
+            assert client.get("/dashboard").status_code == 200
     assert runs[0] == 3

@@ -7,7 +7,6 @@ from flask import render_template
 from flask_login import login_required
 
 from ..i18n import localized
-from ..session_replay import replayable
 
 bp = Blueprint("dashboard", __name__)
 
@@ -19,7 +18,6 @@ def _require_login() -> None:
 
 
 @bp.get("/dashboard")
-@replayable
 def index():
     """The logged-in user's home page."""
     return render_template(localized("dashboard/index.html"))

@@ -53,8 +53,6 @@ from ..errors import turn_into_unavailable
 CSRF_KEY = "csrf_token"  # Flask-WTF's WTF_CSRF_FIELD_NAME, the key it uses in the session
 LOGIN_AT = "_login_at"  # epoch seconds of the login, for the absolute lifetime
 STORED_AT = "_stored_at"  # epoch seconds of the last store write, for the idle timeout
-# Set in the WSGI environ when the store already failed for this request (the page replay check).
-STORE_FAILED = "prospectra.session_store_failed"
 REFRESH_FRACTION = 0.1  # rewrite an unchanged record once it is this much of the idle timeout old
 _STORE_ID_CONTEXT = b"prospectra-session-store-id"
 
@@ -160,9 +158,6 @@ class SplitSessionInterface(SessionInterface):
             session.untouched = True
             return session
         try:
-            failed = request.environ.get(STORE_FAILED)
-            if failed is not None:
-                raise failed  # a hung store costs one timeout per request, not two
             session = self.inner.open_session(app, request)
         except SERVICE_ERRORS as error:
             app.logger.error("session store unavailable: %s: %s", type(error).__name__, error)
