@@ -178,24 +178,24 @@ def test_session_purge_searches_the_store_and_the_list_by_index(app, make_user):
         )
 
 
-def test_consent_purge_searches_by_index(app):
+@pytest.mark.parametrize(
+    ("seed", "purge", "model", "index"),
+    [
+        (_seed_consents, lambda: proof.purge(retention_days=365), ConsentRecord,
+         "ix_consent_records_created_at"),
+        (_seed_page_views, lambda: builtin.purge(retention_months=25), PageView,
+         "ix_page_views_day"),
+    ],
+    ids=["consent records", "page views"],
+)  # fmt: skip
+def test_retention_purge_searches_by_index(app, seed, purge, model, index):
     with app.app_context():
-        _seed_consents()
+        seed()
         _analyze()
         with _deletes() as sent:
-            assert proof.purge(retention_days=365) == EXPIRED
-        assert _count(ConsentRecord) == ROWS - EXPIRED
-        _assert_searched_through(sent, {"ix_consent_records_created_at"})
-
-
-def test_page_view_purge_searches_by_index(app):
-    with app.app_context():
-        _seed_page_views()
-        _analyze()
-        with _deletes() as sent:
-            assert builtin.purge(retention_months=25) == EXPIRED
-        assert _count(PageView) == ROWS - EXPIRED
-        _assert_searched_through(sent, {"ix_page_views_day"})
+            assert purge() == EXPIRED
+        assert _count(model) == ROWS - EXPIRED
+        _assert_searched_through(sent, {index})
 
 
 def test_the_plan_check_sees_a_full_scan(app):
