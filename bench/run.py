@@ -94,7 +94,9 @@ def main() -> int:
             plan = _plan(servers, cookies)
             results = _rounds(plan, servers, redis_server, args)
             table = _table(plan, results)
-            soak = _soak(servers, cookies, args)
+            # The soak's mix is Prospectra's pages: the peers are left out.
+            ours = {name: cookies[name] for name in settings}
+            soak = _soak(servers, ours, args)
         finally:
             for server in servers.values():
                 server.stop()
