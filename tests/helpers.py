@@ -37,6 +37,18 @@ LEGAL_HOSTING = {
     "phone": "+33 3 20 00 00 00",
     "country": "FR",
 }
+# The writing assistant on OpenAI's API, with everything the privacy policy states about it.
+OPENAI_ASSISTANT = {
+    "provider": "openai",
+    "base_url": "https://api.openai.com/v1",
+    "model": "gpt-4o-mini",
+    "legal_name": "OpenAI, L.L.C.",
+    "role": "processor",
+    "country": "US",
+    "transfer_safeguard": "dpf",
+    "privacy_policy_url": "https://openai.com/policies/privacy-policy/",
+    "retention_days": 30,
+}
 # Every route of the app is in one category, so that adding a route forces a decision (the test
 # tests/test_routes.py fails on a route in none). A public page is one its view marks public
 # (prospectra.analytics.pages.public, applied by @public_page): it needs no line here. A route that

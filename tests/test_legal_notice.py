@@ -21,6 +21,7 @@ from prospectra.config import ConfigError
 from prospectra.config import load_settings
 from prospectra.extensions import db
 from prospectra.legal import facts
+from tests.helpers import OPENAI_ASSISTANT
 from tests.measurement import SCRIPT
 
 COMPANY = {
@@ -52,17 +53,7 @@ HOST = {
     "phone": "+33 9 72 10 10 07",
     "country": "FR",
 }
-ASSISTANT = {
-    "provider": "openai",
-    "base_url": "https://api.openai.com/v1",
-    "model": "gpt-4o-mini",
-    "legal_name": "OpenAI, L.L.C.",
-    "role": "processor",
-    "country": "US",
-    "transfer_safeguard": "dpf",
-    "privacy_policy_url": "https://openai.com/policies/privacy-policy/",
-    "retention_days": 30,
-}
+ASSISTANT = OPENAI_ASSISTANT
 SECRETS = {
     "app": {"secret_key": "n" * 40},
     "mail": {"encryption_key": Fernet.generate_key().decode()},

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from prospectra import create_app
+from tests.helpers import OPENAI_ASSISTANT
 from tests.measurement import SCRIPT
 
 NBSP = "\u00a0"
@@ -31,18 +32,7 @@ HOSTING = {
     "country": "FR",
 }
 TAG = SCRIPT  # the consented third-party tag of the consent tests
-ASSISTANT = {
-    "provider": "openai",
-    "base_url": "https://api.openai.com/v1",
-    "model": "gpt-4o-mini",
-    "api_key": "sk-test",
-    "legal_name": "OpenAI, L.L.C.",
-    "role": "processor",
-    "country": "US",
-    "transfer_safeguard": "dpf",
-    "privacy_policy_url": "https://openai.com/policies/privacy-policy/",
-    "retention_days": 30,
-}
+ASSISTANT = {**OPENAI_ASSISTANT, "api_key": "sk-test"}
 # The defaults, with the mentions filled in; and a consented third-party tag with the assistant on.
 SETUPS = {
     "defaults": {"service": SERVICE, "hosting": HOSTING},
