@@ -7,11 +7,11 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import caching
 from . import cli
 from . import database
 from . import errors
 from . import i18n
-from . import page_cache
 from . import security
 from . import sessions
 from . import static_files
@@ -39,7 +39,6 @@ from .privacy import policy
 from .privacy import registry
 from .privacy import versions
 from .privacy.guard import CookieGuard
-from .response_cache import ResponseCache
 
 
 def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False) -> Flask:
@@ -74,7 +73,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     mail_crypto.init_app(app)
     security.init_app(app)
     static_files.init_app(app)
-    page_cache.init_app(app)
+    caching.init_app(app, variants=(sessions.page_variant, consent.page_variant))
 
     blueprints = (
         home_bp,
@@ -99,7 +98,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     # Outermost layers: replay public pages to cookieless visitors (audience measurement counts
     # every view: with a provider, every request reaches the app), trust the configured proxies,
     # let health probes in by any Host, then let no undeclared cookie out.
-    app.wsgi_app = ResponseCache(app.wsgi_app, enabled=not app.extensions["prospectra.providers"])
+    app.wsgi_app = caching.wrap(app.wsgi_app, replay=not app.extensions["prospectra.providers"])
     proxy = settings["proxy"]
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy["x_for"], x_proto=proxy["x_proto"],
                             x_host=proxy["x_host"])  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
@@ -10,16 +12,14 @@ from email_validator import validate_email
 from flask import current_app
 from sqlalchemy import select
 
-from . import session_index
 from .extensions import db
 from .mail import store as mail_store
 from .models import User
+from .sessions import index as session_index
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
 _hasher = PasswordHasher()
-# Checked against when the e-mail is unknown, so that the answer takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password: equalises the login timing")
 
 
 class AccountError(ValueError):
@@ -71,14 +71,22 @@ def _check_length(password: str) -> None:
         )
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """The hash checked against when the e-mail is unknown, so that the answer takes as long as a
+    wrong password. Made on first use, not at import: every CLI command imports this module."""
+    return _hasher.hash("not a password: equalises the login timing")
+
+
 def check_password(user: User | None, password: str) -> bool:
     """Say whether ``password`` is the user's; with no user, take as long and say no.
 
     The one place a password is verified (login and every re-authentication; the web forms reach
     it through :mod:`prospectra.auth.throttle`). A hash made with older parameters is replaced.
     """
+    dummy = _dummy_hash()  # the first check of a process makes it, known e-mail or not
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else dummy, password)
     except (VerificationError, InvalidHashError):
         return False
     if user is None:

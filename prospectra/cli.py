@@ -12,7 +12,6 @@ from flask.cli import AppGroup
 from sqlalchemy import make_url
 
 from . import accounts
-from . import session_index
 from . import sessions
 from .analytics import builtin
 from .audit import cli as audit_cli
@@ -71,12 +70,11 @@ def _read_password() -> str:
               type=click.IntRange(1, 100_000), help="Rows deleted per transaction.")  # fmt: skip
 def purge_sessions(batch_size: int) -> None:
     """Delete expired session records (for cron; Redis expires them by itself)."""
+    listed, deleted = sessions.purge_expired(batch_size)
     if current_app.config["SESSION_TYPE"] == "redis":
-        listed = session_index.purge_expired(batch_size)
         click.echo("Sessions are kept in Redis, which deletes expired ones by itself.")
         click.echo(f"Deleted {listed} expired entry(ies) of the session list.")
         return
-    deleted = sessions.purge_expired(batch_size)
     click.echo(f"Deleted {deleted} expired session record(s).")
 
 

@@ -571,13 +571,16 @@ def flask_config(
         "SECRET_KEY": settings["app"]["secret_key"]
         or (instance_secret(instance_path) if write else secrets.token_urlsafe(48)),
         "PREFERRED_URL_SCHEME": "https",
+        # An error Flask finds outside a view (saving the session) gets the error page in tests and
+        # in development too, as in production, instead of escaping to the test client or debugger.
+        "PROPAGATE_EXCEPTIONS": False,
         "TRUSTED_HOSTS": _trusted_hosts(settings),
         "MAX_CONTENT_LENGTH": max_bytes,
         "MAX_FORM_MEMORY_SIZE": max_bytes,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(settings["database"], database_url),
         # Flask-Session: the cookie ends with the browser; the server record's expiry is the idle
-        # timeout, pushed back by activity (when: privacy/session_interface.py decides, and checks
+        # timeout, pushed back by activity (when: sessions/store.py decides, and checks
         # both the idle timeout and the absolute lifetime itself).
         "SESSION_TYPE": session["store"],
         "SESSION_PERMANENT": False,

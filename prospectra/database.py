@@ -30,10 +30,10 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
-from .errors import SERVICE_ERRORS
-from .errors import unavailable
 from .extensions import db
 from .extensions import migrate
+from .outages import SERVICE_ERRORS
+from .outages import Unavailable
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any fixed 64-bit number, the same on every host: PostgreSQL's advisory locks are keyed by it.
@@ -108,7 +108,7 @@ def _make_first_contact() -> None:
         _run_pending(current_app._get_current_object())
     except ProgrammingError as error:  # an outage (SERVICE_ERRORS) reaches the 503 handler
         current_app.logger.error("%s (%s)", SCHEMA_BEHIND, _said(error))
-        raise unavailable("database schema not upgraded") from None
+        raise Unavailable("database schema not upgraded") from None
 
 
 def _said(error: Exception) -> str:

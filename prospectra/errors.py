@@ -12,6 +12,8 @@ the service is back works again (connections are re-made by the pools, nothing i
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 from flask import current_app
 from flask import render_template
@@ -20,22 +22,15 @@ from flask.globals import request_ctx
 from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from redis.exceptions import RedisError
-from sqlalchemy.exc import InterfaceError
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
-from werkzeug.exceptions import ServiceUnavailable
 
 from .extensions import login_manager
 from .i18n import localized
+from .outages import SERVICE_ERRORS
+from .outages import Unavailable
 from .security import CONTENT_SECURITY_POLICY
 from .security import PERMISSIONS_POLICY
-
-# What a stopped, unreachable or overloaded Redis or PostgreSQL raises (never a bug of ours).
-SERVICE_ERRORS = (RedisError, OperationalError, InterfaceError, PoolTimeoutError)
-RETRY_AFTER_SECONDS = 30
 
 MESSAGES = {
     400: (
@@ -67,10 +62,11 @@ MESSAGES = {
 def init_app(app: Flask) -> None:
     """Register one renderer for every HTTP error, the CSRF failure pages, and the last resort."""
     app.register_error_handler(CSRFError, _csrf_error)
-    for error_class in SERVICE_ERRORS:
+    for error_class in (Unavailable, *SERVICE_ERRORS):
         app.register_error_handler(error_class, _outage)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(Exception, _unexpected)
+    app.logger.addFilter(_OutageTraceback())
 
 
 def render_error(error: HTTPException, *, cause: Exception | None = None):
@@ -79,9 +75,9 @@ def render_error(error: HTTPException, *, cause: Exception | None = None):
     ``cause``: the exception already logged for this request, so a page failing the same way adds
     one line to the log, not a second traceback.
     """
-    # Flask hands an error raised while opening or saving the session only to the 500 handler,
-    # wrapped (flask-session#172): an outage found there still gets the 503 page.
-    if isinstance(getattr(error, "original_exception", None), SERVICE_ERRORS):
+    # Flask hands an error raised while saving the session (or in an after_request hook) only to
+    # the 500 handler, wrapped (flask-session#172): an outage found there still gets the 503 page.
+    if isinstance(getattr(error, "original_exception", None), (Unavailable, *SERVICE_ERRORS)):
         return _outage(error.original_exception)
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, error.description))
@@ -177,11 +173,6 @@ def _unexpected(error: Exception):
     return render_error(InternalServerError(), cause=error)
 
 
-def unavailable(reason: str = "") -> ServiceUnavailable:
-    """The 503 error for an outage, telling clients when to try again."""
-    return ServiceUnavailable(reason or None, retry_after=RETRY_AFTER_SECONDS)
-
-
 def _outage(error: Exception):
     current_app.logger.error(
         "service unavailable on %s %s: %s", request.method, request.path, _one_line(error)
@@ -189,23 +180,20 @@ def _outage(error: Exception):
     # The page is rendered for an anonymous visitor: Flask-Login would otherwise ask the
     # database that just failed for the user again (templates, the Cache-Control hook).
     login_manager._update_request_context_with_user()
-    return render_error(unavailable())
+    return render_error(error if isinstance(error, Unavailable) else Unavailable())
 
 
-def turn_into_unavailable(response: Response, error: Exception) -> None:
-    """Rewrite a finished response as the 503 page: the session store failed while saving it.
+class _OutageTraceback(logging.Filter):
+    """Drop Flask's traceback for an outage found while saving the session: it is no bug, and
+    :func:`_outage` logs it in one line (Flask logs every error it hands to the 500 handler)."""
 
-    No cookie is set and no redirect followed: the user's previous state stays as it was.
-    """
-    page = _outage(error)
-    response.status_code = 503
-    response.set_data(page.get_data())
-    response.mimetype = "text/html"
-    for name in ("Set-Cookie", "Location", "Retry-After"):
-        response.headers.remove(name)
-    response.headers["Retry-After"] = page.headers["Retry-After"]
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, (Unavailable, *SERVICE_ERRORS))
 
 
 def _one_line(error: Exception) -> str:
+    if isinstance(error, Unavailable) and error.__cause__ is not None:
+        return f"{error.description}: {_one_line(error.__cause__)}"
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0] if text else ''}"

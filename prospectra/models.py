@@ -90,14 +90,14 @@ class LoginSession(db.Model):
 
     The session stores key records by session id only; this row lets a user see and end their
     sessions. It never holds the id itself: a hash to find the row, and the id sealed with the
-    secret key so that ending the session can delete its store record (see session_index).
+    secret key so that ending the session can delete its store record (see sessions/index.py).
     """
 
     __tablename__ = "login_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    sealed_sid: Mapped[str] = mapped_column(String(128))
+    sealed_sid: Mapped[str] = mapped_column(String(255))  # a Fernet token
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # Both times are indexed: the purge and the account page's list filter on them.
     created_at: Mapped[datetime.datetime] = mapped_column(

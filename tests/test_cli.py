@@ -69,7 +69,7 @@ def test_sessions_purge_deletes_only_expired_records(app, runner, make_user, aut
 
 @SQL_STORES
 def test_sessions_purge_deletes_in_bounded_batches(app, runner):
-    model = app.session_interface.sql_session_model
+    model = app.session_interface.store.sql_session_model
     past = datetime.datetime(2020, 1, 1)
     future = datetime.datetime(2100, 1, 1)
     with app.app_context():

@@ -150,7 +150,7 @@ def test_idle_session_ends_after_the_idle_timeout(app, client, make_user, auth):
 def test_logged_in_pages_rewrite_the_store_only_after_a_tenth_of_the_idle_timeout(
     app, client, make_user, auth, monkeypatch
 ):
-    store = app.session_interface.inner
+    store = app.session_interface.store
     writes = []
     upsert = store._upsert_session
     monkeypatch.setattr(store, "_upsert_session", lambda *a: writes.append(1) or upsert(*a))

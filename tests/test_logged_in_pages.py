@@ -34,7 +34,7 @@ def test_an_unreadable_session_record_logs_the_visitor_out_instead_of_failing(
     auth.login()
     viewed_twice(client)
     sid = client.get_cookie(SESSION).value
-    store = app.session_interface.inner
+    store = app.session_interface.store
     garbage = b"\xc1 not a session"  # undecodable by msgpack, JSON and pickle
     if app.config["SESSION_TYPE"] == "redis":
         store.client.set(store._get_store_id(sid), garbage)

@@ -22,7 +22,7 @@ def test_models_match_the_migrations(runner):
 
 
 def test_session_table_from_the_migration_has_flask_sessions_columns(app):
-    model_columns = {c.name for c in app.session_interface.sql_session_model.__table__.columns}
+    model_columns = {c.name for c in app.session_interface.store.sql_session_model.__table__.columns}
     with app.app_context():
         columns = {c["name"] for c in inspect(db.engine).get_columns("sessions")}
     assert columns == model_columns

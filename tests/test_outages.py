@@ -181,7 +181,7 @@ def test_store_failing_while_saving_turns_the_page_into_a_503_without_cookie(
     def down(*args):
         raise redis.ConnectionError("Connection refused")
 
-    monkeypatch.setattr(app.session_interface.inner, "_upsert_session", down)
+    monkeypatch.setattr(app.session_interface.store, "_upsert_session", down)
     response, elapsed = timed(AuthActions(new_client(app)).login)
     assert_unavailable_page(response, elapsed)
     assert "Location" not in response.headers

@@ -14,8 +14,8 @@ import pytest
 from cachelib import BaseCache
 from flask import request_started
 
-from prospectra.page_cache import cache as page_cache
-from prospectra.response_cache import ResponseCache
+from prospectra.caching.pages import cache as page_cache
+from prospectra.caching.responses import ResponseCache
 from tests.helpers import LEGAL_HOSTING
 from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.both_backends
 def _reads(app) -> Iterator[dict[str, int]]:
     """Count SQL statements and session-store reads by session id while the block runs."""
     counts = {"sql": 0, "store": 0}
-    interface = app.session_interface.inner
+    interface = app.session_interface.store
     retrieve = interface._retrieve_session_data
 
     def counted(store_id):

@@ -26,7 +26,7 @@ from prospectra.extensions import db
 from prospectra.models import ConsentRecord
 from prospectra.models import LoginSession
 from prospectra.models import PageView
-from prospectra.sql_session_store import REQUEST_CLEANUP_BATCH
+from prospectra.sessions.store import REQUEST_CLEANUP_BATCH
 
 ROWS = 20_000
 EXPIRED = 200  # of each kind: 1 % of the table
@@ -45,7 +45,7 @@ def _seed_store(app, live: int, expired: int) -> None:
     """Session store records: ``live`` valid ones, ``expired`` past their expiry."""
     naive_now = NOW.replace(tzinfo=None)  # the store keeps naive UTC
     _seed(
-        app.session_interface.sql_session_model,
+        app.session_interface.store.sql_session_model,
         [
             {
                 "session_id": f"session:{n:064x}",
@@ -165,7 +165,7 @@ def test_session_purge_searches_the_store_and_the_list_by_index(app, make_user):
         _analyze()
         with _deletes() as sent:
             sessions.purge_expired()
-        store = app.session_interface.sql_session_model
+        store = app.session_interface.store.sql_session_model
         assert _count(store) == ROWS - EXPIRED
         assert _count(LoginSession) == ROWS - 2 * EXPIRED
         _assert_searched_through(
@@ -223,7 +223,7 @@ def test_a_request_deletes_at_most_one_small_batch_of_expired_sessions(app, monk
     backlog = 3 * REQUEST_CLEANUP_BATCH + 50
     with app.app_context():
         _seed_store(app, live=500, expired=backlog)
-        store = app.session_interface.sql_session_model
+        store = app.session_interface.store.sql_session_model
         expired = store.expiry <= NOW.replace(tzinfo=None)
         request = _request_cleanup(app, monkeypatch)
         assert request().status_code == 200
@@ -243,4 +243,4 @@ def test_no_request_cleans_up_when_the_setting_is_zero(app_factory, settings, mo
         _seed_store(app, live=10, expired=10)
         assert _request_cleanup(app, monkeypatch)().status_code == 200
         db.session.rollback()
-        assert _count(app.session_interface.sql_session_model) == 20
+        assert _count(app.session_interface.store.sql_session_model) == 20

@@ -8,7 +8,7 @@ import datetime
 import pytest
 import time_machine
 
-from prospectra import session_index
+from prospectra.sessions import index as session_index
 from tests.browsers import CHROME
 from tests.browsers import FIREFOX
 from tests.browsers import MORNING
@@ -82,9 +82,8 @@ def test_purge_removes_entries_of_expired_sessions(app, runner, make_user):
 
 def test_listing_prunes_sessions_whose_store_record_is_gone(app, two_browsers):
     laptop, phone = two_browsers
-    interface = app.session_interface
     with app.app_context():
-        interface._delete_session(interface.store_id(phone.sid()))
+        app.session_interface.store.delete(phone.sid())
     page = laptop.get("/account").get_data(as_text=True)
     assert "Chrome on Windows" not in page and len(rows(app)) == 1
 

@@ -39,7 +39,7 @@ def test_the_store_never_holds_the_session_id(app, client, make_user, auth):
     prefix = app.config["SESSION_KEY_PREFIX"]
     assert key.startswith(prefix) and HEX64.fullmatch(key.removeprefix(prefix))
     assert sid not in key
-    assert key == app.session_interface.store_id(sid)
+    assert key == app.session_interface.store.store_id(sid)
     assert client.get("/dashboard").status_code == 200  # the browser's cookie still works
 
 
@@ -66,4 +66,4 @@ def test_the_hash_is_keyed_by_the_secret_key(app, app_factory, settings):
     settings["app"] = settings["app"] | {"secret_key": "another-" + "k" * 40}
     other = app_factory(settings)
     sid = "the-same-session-id"
-    assert app.session_interface.store_id(sid) != other.session_interface.store_id(sid)
+    assert app.session_interface.store.store_id(sid) != other.session_interface.store.store_id(sid)

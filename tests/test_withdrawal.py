@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 
 from prospectra import create_app
+from prospectra.caching.responses import SHAREABLE
+from prospectra.caching.responses import ResponseCache
 from prospectra.consent import withdrawal
 from prospectra.privacy.guard import UndeclaredCookieError
 from prospectra.privacy.guard import problems
-from prospectra.response_cache import SHAREABLE
-from prospectra.response_cache import ResponseCache
 from prospectra.testing import cookie_problems
 from prospectra.testing import declared_cookies
 from prospectra.testing import parse_set_cookie

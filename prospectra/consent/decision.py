@@ -102,6 +102,15 @@ def current() -> ConsentState:
     return g.consent_state
 
 
+def page_variant() -> str | None:
+    """For the page cache (:mod:`prospectra.caching`): a page with the banner is this visitor's
+    own (its forms carry their CSRF token); otherwise it depends on the tags the choice allows."""
+    state = current()
+    if state.show_banner:
+        return None
+    return "tags=" + "+".join(p.key for p in state.active) if state.active else ""
+
+
 def _signed_in() -> bool:
     # A logged-in page never carries a tag; an anonymous visitor of a public page has no session.
     return current_user.is_authenticated

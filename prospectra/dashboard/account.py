@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import accounts
-from .. import session_index
 from .. import sessions
 from ..auth.throttle import MESSAGE
 from ..auth.throttle import TooManyAttempts
 from ..auth.throttle import check_password
 from ..i18n import localized
-from ..privacy.session_interface import LOGIN_AT
+from ..sessions import index as session_index
+from ..sessions.split import LOGIN_AT
 from .forms import ALL_OTHERS
 from .forms import ChangeEmailForm
 from .forms import ChangePasswordForm

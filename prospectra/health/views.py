@@ -14,10 +14,11 @@ from flask import current_app
 from flask import jsonify
 from sqlalchemy import text
 
-from ..errors import RETRY_AFTER_SECONDS
-from ..errors import SERVICE_ERRORS
 from ..extensions import db
 from ..extensions import talisman
+from ..outages import RETRY_AFTER_SECONDS
+from ..outages import SERVICE_ERRORS
+from ..outages import Unavailable
 
 bp = Blueprint("health", __name__)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -44,7 +45,7 @@ def readyz():
 def _check(ping) -> str:
     try:
         ping()
-    except SERVICE_ERRORS as error:
+    except (Unavailable, *SERVICE_ERRORS) as error:
         current_app.logger.warning("readiness: %s: %s", type(error).__name__, error)
         return "unreachable"
     return "ok"
@@ -56,9 +57,4 @@ def _ping_database() -> None:
 
 
 def _ping_session_store() -> None:
-    if current_app.config["SESSION_TYPE"] == "redis":
-        current_app.config["SESSION_REDIS"].ping()
-        return
-    model = current_app.session_interface.sql_session_model
-    with db.engine.connect() as connection:  # the table exists (migrated) and can be read
-        connection.execute(model.__table__.select().limit(1))
+    current_app.session_interface.store.ping()

@@ -3,8 +3,8 @@
 from flask import Blueprint
 from flask import render_template
 
+from ..caching import public_page
 from ..i18n import localized
-from ..page_cache import public_page
 
 bp = Blueprint("help", __name__, url_prefix="/help")
 

@@ -5,8 +5,8 @@ from flask import current_app
 from flask import render_template
 from flask import send_from_directory
 
+from ..caching import public_page
 from ..i18n import localized
-from ..page_cache import public_page
 
 bp = Blueprint("home", __name__)
 

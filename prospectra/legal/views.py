@@ -21,8 +21,8 @@ from limits import parse_many
 from ..analytics import pages
 from ..analytics.providers import PURPOSES
 from ..analytics.providers import Provider
+from ..caching import public_page
 from ..i18n import localized
-from ..page_cache import public_page
 from ..privacy import policy
 from ..privacy import versions
 

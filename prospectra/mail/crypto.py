@@ -6,15 +6,13 @@ MultiFernet gives key rotation (``[mail] previous_encryption_keys``) for free.
 
 from __future__ import annotations
 
-import base64
-
 from cryptography.fernet import Fernet
 from cryptography.fernet import InvalidToken
 from cryptography.fernet import MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask
 from flask import current_app
+
+from .. import sealing
 
 _EXTENSION = "prospectra.mail_fernet"
 _DERIVATION_INFO = b"prospectra: SMTP relay passwords"
@@ -30,11 +28,7 @@ def parse_key(key: str) -> Fernet:
 
 def derived_key(secret_key: str | bytes) -> bytes:
     """The development default: a Fernet key derived from the app's secret key (HKDF-SHA256)."""
-    secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_DERIVATION_INFO).derive(
-        secret
-    )
-    return base64.urlsafe_b64encode(raw)
+    return sealing.derived_key(secret_key, _DERIVATION_INFO)
 
 
 def init_app(app: Flask) -> None:

@@ -5,9 +5,11 @@ sessions are Ada's?". Each login session therefore also has a row in ``login_ses
 login, its ``last_seen_at`` moved only when the session record itself is rewritten (no write per
 request), deleted at logout, at expiry, and when the user ends the session.
 
-The row never holds the session id: a SHA-256 of it finds the row, and the id sealed with the
-secret key lets "end this session" delete the store record, so the cookie is anonymous on its next
-request. A leaked copy of this table is thus no list of usable session ids.
+The row never holds the session id: a SHA-256 of it finds the row, and the id sealed with Fernet
+(a key derived from the secret key, :mod:`prospectra.sealing`) lets "end this session" delete the
+store record, so the cookie is anonymous on its next request. A leaked copy of this table is thus
+no list of usable session ids. Flask's ``SECRET_KEY_FALLBACKS`` open rows sealed before a key
+change, so they can still be ended.
 """
 
 from __future__ import annotations
@@ -16,17 +18,21 @@ import datetime
 import hashlib
 import hmac
 
+from cryptography.fernet import InvalidToken
+from cryptography.fernet import MultiFernet
 from flask import current_app
 from flask import request
 from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy import update
 
-from .database import delete_in_batches
-from .extensions import db
-from .models import LoginSession
+from .. import sealing
+from ..database import delete_in_batches
+from ..extensions import db
+from ..models import LoginSession
+from .store import Store
 
-_SEAL_CONTEXT = b"prospectra-session-index"
+_SEAL_PURPOSE = b"prospectra: session index"
 
 
 def _utcnow() -> datetime.datetime:
@@ -37,30 +43,25 @@ def _hash(sid: str) -> str:
     return hashlib.sha256(sid.encode()).hexdigest()
 
 
-def _pad(sid_hash: str, length: int) -> bytes:
-    # A keyed pseudo-random pad, unique per session (HMAC-SHA512 over the id's hash): the sealed id
-    # reads as noise without the secret key. No encryption library is installed for this one use.
-    key = current_app.secret_key
-    key = key.encode() if isinstance(key, str) else key
-    pad = hmac.new(key, _SEAL_CONTEXT + sid_hash.encode(), hashlib.sha512).digest()
-    if length > len(pad):
-        raise ValueError("session id longer than the sealing pad")
-    return pad[:length]
+def _fernet() -> MultiFernet:
+    keys = (current_app.secret_key, *(current_app.config.get("SECRET_KEY_FALLBACKS") or ()))
+    return sealing.derived_fernet(keys, _SEAL_PURPOSE)
 
 
 def _seal(sid: str) -> str:
-    raw = sid.encode()
-    return bytes(a ^ b for a, b in zip(raw, _pad(_hash(sid), len(raw)), strict=True)).hex()
+    return _fernet().encrypt(sid.encode()).decode()
 
 
 def _unseal(row: LoginSession) -> str | None:
-    sealed = bytes.fromhex(row.sealed_sid)
-    sid = bytes(a ^ b for a, b in zip(sealed, _pad(row.sid_hash, len(sealed)), strict=True))
     try:
-        sid_text = sid.decode()
-    except UnicodeDecodeError:
-        return None  # sealed under another secret key: the record can only expire by itself
-    return sid_text if _hash(sid_text) == row.sid_hash else None
+        sid = _fernet().decrypt(row.sealed_sid.encode()).decode()
+    except (InvalidToken, UnicodeDecodeError):
+        return None  # sealed under a key no longer configured: the record can only expire
+    return sid if hmac.compare_digest(_hash(sid), row.sid_hash) else None
+
+
+def _store() -> Store:
+    return current_app.session_interface.store
 
 
 def describe_device(user_agent: str) -> str:
@@ -143,38 +144,18 @@ def list_for(user_id: int) -> list[LoginSession]:
         )
         .order_by(LoginSession.created_at.desc(), LoginSession.id)
     ).all()
-    store_id = current_app.session_interface.store_id
-    keys = {row.id: store_id(sid) for row in rows if (sid := _unseal(row)) is not None}
-    stored = _in_store(list(keys.values()))
+    sids = {row.id: sid for row in rows if (sid := _unseal(row)) is not None}
+    stored = _store().live(list(sids.values()))
     live = []
     for row in rows:
         # A record gone from the store (expired, flushed) is a session that can no longer be used.
-        if keys.get(row.id) in stored:
+        if sids.get(row.id) in stored:
             live.append(row)
         else:
             db.session.delete(row)
     if len(live) < len(rows):  # commit only a pruning: a commit expires every loaded object
         db.session.commit()
     return live
-
-
-def _in_store(keys: list[str]) -> set[str]:
-    """Which of these store keys have a live record: one query, or one Redis round trip."""
-    if not keys:
-        return set()
-    interface = current_app.session_interface
-    if current_app.config["SESSION_TYPE"] == "redis":
-        pipeline = interface.client.pipeline(transaction=False)
-        for key in keys:
-            pipeline.exists(key)  # Redis drops a record at its expiry by itself
-        return {key for key, found in zip(keys, pipeline.execute(), strict=True) if found}
-    table = interface.sql_session_model.__table__
-    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)  # the store keeps naive UTC
-    return set(
-        db.session.scalars(
-            select(table.c.session_id).where(table.c.session_id.in_(keys), table.c.expiry > now)
-        )
-    )
 
 
 def end(user_id: int, row_id: int) -> bool:
@@ -199,12 +180,11 @@ def end_all(user_id: int, *, keep_sid: str | None = None) -> int:
 
 
 def _end_rows(rows) -> None:
-    interface = current_app.session_interface
+    store = _store()
     for row in rows:
         sid = _unseal(row)
         if sid is not None:
-            # Flask-Session's own deletion, the same call for SQL and Redis stores.
-            interface._delete_session(interface.store_id(sid))
+            store.delete(sid)
         db.session.delete(row)
     db.session.commit()
 

@@ -4,8 +4,9 @@ Rendering the layout (language links, footer, translations) was most of an anony
 the page itself only changes with a deployment. Only the view's HTML is cached: every request
 still goes through the whole pipeline (security headers, per-visitor CSP, audience counting, the
 cookie guard). A page is cached only when it cannot differ from one anonymous visitor to another:
-no logged-in user, no consent banner (its forms carry a per-visitor CSRF token), no query string
-but ``?lang=``, and nothing written to the session while rendering.
+every layer that can make it differ says so through the seam of :mod:`prospectra.caching`
+(a variant function); no query string but ``?lang=``; and nothing written to the session, no form
+(a per-visitor CSRF token) while rendering.
 """
 
 from __future__ import annotations
@@ -14,28 +15,33 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from flask import current_app
 from flask import g
 from flask import request
 from flask import session
 from flask_caching import Cache
-from flask_login import current_user
 
-from .analytics import pages
-from .consent import decision
-from .i18n import LANGUAGES
-from .i18n import explicit_language
-from .i18n import language
-from .response_cache import SHAREABLE
+from ..analytics import pages
+from ..i18n import LANGUAGES
+from ..i18n import explicit_language
+from ..i18n import language
+from .responses import SHAREABLE
 
 SECONDS = 600
-# An upper bound, not a working size: the keys (page, language, explicit ?lang=, measurement
-# allowed) make a few dozen entries.
+# An upper bound, not a working size: the keys (page, language, explicit ?lang=, variants) make a
+# few dozen entries.
 MAX_ENTRIES = 256
+_VARIANTS = "prospectra.page_variants"
+
+# A variant function: what an anonymous visitor's page depends on in one layer, as a short string
+# for the cache key ("" when nothing; otherwise prefixed with the layer's name, so that two layers'
+# strings never combine into the same key), or None when the page is the visitor's own.
+Variant = Callable[[], "str | None"]
 
 cache = Cache()
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, variants: tuple[Variant, ...]) -> None:
     # One cache per process, in memory: pages are the same in every worker, and a shared store
     # would cost a network round trip for what a render costs in CPU.
     cache.init_app(
@@ -46,12 +52,7 @@ def init_app(app: Flask) -> None:
             "CACHE_THRESHOLD": MAX_ENTRIES,
         },
     )
-    # Fragment keys ({% cache %} in templates) must be strings.
-    app.jinja_env.globals["signed_in"] = signed_in
-
-
-def signed_in() -> str:
-    return "in" if current_user.is_authenticated else "out"
+    app.extensions[_VARIANTS] = variants
 
 
 def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -68,27 +69,32 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
     )
 
 
+def _variant() -> str | None:
+    # Computed once per request: both Flask-Caching's `unless` and its key need it.
+    if "page_variant" not in g:
+        parts = [variant() for variant in current_app.extensions[_VARIANTS]]
+        g.page_variant = None if None in parts else ",".join(p for p in parts if p)  # type: ignore[misc]
+    return g.page_variant
+
+
 def _varies_by_visitor(*_args: Any, **_kwargs: Any) -> bool:
     if request.method != "GET" or any(name != "lang" for name in request.args):
         return True
     if request.args.get("lang", LANGUAGES[0]) not in LANGUAGES:
         return True
-    if current_user.is_authenticated or decision.current().show_banner:
+    if _variant() is None:
         return True
-    if session.unavailable:
-        return True  # rendered with the notice that the visitor's account is unavailable
     # The same page for every anonymous visitor (unless rendering it now writes to the session):
     # the response cache in front of the app may replay the whole response to visitors who send
-    # no cookie (prospectra.response_cache).
+    # no cookie (caching/responses.py).
     request.environ[SHAREABLE] = True
     return False
 
 
 def _key(*_args: Any, **_kwargs: Any) -> str:
-    # Everything the page's HTML depends on for an anonymous visitor without a banner: the page,
-    # its language, an explicit ?lang= (kept in every link), and the measurement tags allowed.
-    allowed = ",".join(p.key for p in decision.current().active)
-    return f"page:{request.path}:{language()}:{explicit_language()}:{allowed}"
+    # Everything the page's HTML depends on for an anonymous visitor: the page, its language, an
+    # explicit ?lang= (kept in every link), and what each layer's variant says.
+    return f"page:{request.path}:{language()}:{explicit_language()}:{_variant()}"
 
 
 def _rendered_for_anyone(rv: Any) -> bool:

@@ -10,7 +10,7 @@ inside the request pipeline, not the response the pipeline makes.
 Only with no audience measurement configured: measurement counts each view and its tags and CSP
 depend on each visitor's signals (Sec-GPC, DNT), so with a provider every request reaches the app.
 A response is kept only when the app marked it as the same for every anonymous visitor
-(:mod:`prospectra.page_cache` does, for the views it serves), with status 200 and no Set-Cookie.
+(:mod:`prospectra.caching.pages` does, for the views it serves), with status 200 and no Set-Cookie.
 
 Any request carrying a cookie (a logged-in user's above all) reaches the app, and its response is
 not kept: no copy of a logged-in page outlives the request that made it.
@@ -24,9 +24,10 @@ from typing import Any
 
 from cachelib import SimpleCache
 
-from .i18n import LANGUAGES
+from ..i18n import LANGUAGES
 
-# Set in the WSGI environ by the page cache when the page is the same for every anonymous visitor.
+# Set in the WSGI environ by the page cache (caching/pages.py) when the page is the same for every
+# anonymous visitor: the one flag between the two layers of this package, and it goes one way.
 SHAREABLE = "prospectra.shareable"
 SECONDS = 600
 MAX_ENTRIES = 256  # keys include Accept-Language as sent: bounded, the oldest go first
