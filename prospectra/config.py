@@ -160,6 +160,13 @@ def _check_app(s: dict[str, Any], production: bool) -> None:
         raise ConfigError("app.secret_key: must be at least 32 characters")
     if production and not secret:
         raise ConfigError("app.secret_key: required in production (set PROSPECTRA_APP__SECRET_KEY)")
+    previous = s["app"]["previous_secret_keys"]
+    if not isinstance(previous, list) or not all(
+        isinstance(key, str) and len(key) >= 32 for key in previous
+    ):
+        raise ConfigError("app.previous_secret_keys: a list of keys of at least 32 characters")
+    if previous and not secret:
+        raise ConfigError("app.previous_secret_keys: only with app.secret_key set")
 
 
 def _check_session(s: dict[str, Any], production: bool) -> None:
@@ -570,6 +577,7 @@ def flask_config(
         "PROSPECTRA": settings,
         "SECRET_KEY": settings["app"]["secret_key"]
         or (instance_secret(instance_path) if write else secrets.token_urlsafe(48)),
+        "SECRET_KEY_FALLBACKS": list(settings["app"]["previous_secret_keys"]),
         "PREFERRED_URL_SCHEME": "https",
         # An error Flask finds outside a view (saving the session) gets the error page in tests and
         # in development too, as in production, instead of escaping to the test client or debugger.

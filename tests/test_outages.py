@@ -6,6 +6,7 @@ front of the machine's PostgreSQL that drops and refuses connections like a stop
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 
@@ -170,7 +171,7 @@ def test_postgresql_unreachable_gives_503_pages_then_everything_comes_back(
 
 
 def test_store_failing_while_saving_turns_the_page_into_a_503_without_cookie(
-    outage_app, monkeypatch
+    outage_app, monkeypatch, caplog
 ):
     app = outage_app
     from prospectra.accounts import create_user
@@ -185,6 +186,13 @@ def test_store_failing_while_saving_turns_the_page_into_a_503_without_cookie(
     response, elapsed = timed(AuthActions(new_client(app)).login)
     assert_unavailable_page(response, elapsed)
     assert "Location" not in response.headers
+    # One line names the outage and its cause; no traceback (an outage is not a bug).
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in errors] == [
+        "service unavailable on POST /login: session store: write failed: "
+        "ConnectionError: Connection refused"
+    ]
+    assert not any(r.exc_info for r in caplog.records)
 
 
 def test_outage_reaching_only_the_500_handler_still_gets_the_503_page(outage_app):

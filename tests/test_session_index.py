@@ -14,6 +14,7 @@ from tests.browsers import FIREFOX
 from tests.browsers import MORNING
 from tests.browsers import Browser
 from tests.browsers import rows
+from tests.helpers import PASSWORD
 from tests.helpers import AuthActions
 
 pytestmark = pytest.mark.both_backends
@@ -106,3 +107,75 @@ def test_listing_prunes_sessions_whose_store_record_is_gone(app, two_browsers):
 )
 def test_device_description_is_coarse(user_agent, device):
     assert session_index.describe_device(user_agent) == device
+
+
+def test_the_session_list_seals_each_id_with_fernet_under_a_key_of_its_own(app, two_browsers):
+    # The sealed id opens only with the Fernet key derived for this purpose from the secret key:
+    # neither the secret key itself nor the mail passwords' key opens it.
+    from cryptography.fernet import Fernet
+    from cryptography.fernet import InvalidToken
+
+    from prospectra import sealing
+    from prospectra.mail import crypto
+
+    laptop, phone = two_browsers
+    sealed = {row.sealed_sid for row in rows(app)}
+    own = Fernet(sealing.derived_key(app.secret_key, b"prospectra: session index"))
+    assert {own.decrypt(token.encode()).decode() for token in sealed} == {laptop.sid(), phone.sid()}
+    for other in (crypto.derived_key(app.secret_key), sealing.derived_key("x" * 40, b"other")):
+        with pytest.raises(InvalidToken):
+            Fernet(other).decrypt(next(iter(sealed)).encode())
+
+
+def test_a_secret_key_change_with_the_old_key_kept_logs_nobody_out(
+    app_factory, settings, make_user_in
+):
+    # [app] previous_secret_keys: sessions opened under the old key stay logged in (their records
+    # move to the new key on their next request), listed, and can be ended from another device.
+    old, new = "old-" + "o" * 40, "new-" + "n" * 40
+    settings["app"]["secret_key"] = old
+    before = app_factory(settings)
+    make_user_in(before)
+    laptop, phone = Browser(before, FIREFOX), Browser(before, CHROME)
+    laptop.login()
+    phone.login()
+    settings["app"] |= {"secret_key": new, "previous_secret_keys": [old]}
+    after = app_factory(settings)
+    laptop.client, phone.client = _same_cookies(after, laptop), _same_cookies(after, phone)
+    assert laptop.get("/dashboard").status_code == 200  # still logged in, record moved
+    with after.app_context():
+        assert after.session_interface.store.live([laptop.sid(), phone.sid()]) == {
+            laptop.sid(),
+            phone.sid(),
+        }
+    page = laptop.get("/account").get_data(as_text=True)
+    assert "Chrome on Windows" in page  # the phone, not yet seen since the change, is listed
+    laptop.post("/account/sessions/end", "end", which="others", password=PASSWORD)
+    assert phone.get("/dashboard").status_code == 302  # ended: its old-key record is gone too
+    assert len(rows(after)) == 1
+
+
+def test_without_the_old_key_a_secret_key_change_logs_everyone_out(
+    app_factory, settings, make_user_in
+):
+    settings["app"]["secret_key"] = "old-" + "o" * 40
+    before = app_factory(settings)
+    make_user_in(before)
+    laptop = Browser(before, FIREFOX)
+    laptop.login()
+    settings["app"]["secret_key"] = "new-" + "n" * 40
+    after = app_factory(settings)
+    laptop.client = _same_cookies(after, laptop)
+    assert laptop.get("/dashboard").status_code == 302
+
+
+def _same_cookies(app, browser: Browser):
+    """A client of ``app`` holding ``browser``'s cookies: the same browser after a restart."""
+    client = app.test_client()
+    client.environ_base.update(browser.client.environ_base)
+    for cookie in browser.client._cookies.values():
+        client.set_cookie(
+            cookie.key, cookie.value, domain=cookie.domain, path=cookie.path,
+            secure=cookie.secure, httponly=cookie.http_only,
+        )  # fmt: skip
+    return client

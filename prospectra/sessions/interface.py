@@ -54,10 +54,12 @@ class SplitSessionInterface(SessionInterface):
         self.static_prefix = (app.static_url_path or "/static") + "/"
 
     def _signer(self, app: Flask) -> URLSafeSerializer:
-        # One serializer per secret key, not one per request (it derives its key each time).
-        if getattr(self, "_signer_for", None) != app.secret_key:
-            self._signer_cache = URLSafeSerializer(app.secret_key, salt="prospectra-csrf-cookie")
-            self._signer_for = app.secret_key
+        # One serializer per secret key, not one per request (it derives its key each time). It
+        # signs with the current key and accepts the previous ones (itsdangerous: oldest first).
+        keys = [*reversed(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key]
+        if getattr(self, "_signer_for", None) != keys:
+            self._signer_cache = URLSafeSerializer(keys, salt="prospectra-csrf-cookie")
+            self._signer_for = keys
         return self._signer_cache
 
     def open_session(self, app: Flask, request: Request) -> CsrfOutside:

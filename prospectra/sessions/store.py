@@ -20,7 +20,9 @@ Decided here rather than by Flask-Session:
   end a session earlier than configured (by at most that tenth), never later.
 - **The record's key.** The store never holds the session id itself, only an HMAC-SHA256 of it
   under a key derived from the secret key: a copy of the SQLite file or a Redis dump lists no id
-  a browser could present.
+  a browser could present. After a change of secret key, a record still keyed under a previous
+  one (``[app] previous_secret_keys``, Flask's ``SECRET_KEY_FALLBACKS``) is found and moved to the
+  current key on its session's next request: a key rotation logs nobody out.
 - **An unreadable record** (Flask-Session cannot decode it) ends that session, rather than showing
   an error on every page until it expires.
 - **SQL reads** use one prepared Core query instead of Flask-Session's ORM read through the legacy
@@ -87,7 +89,7 @@ class Store:
     """What both backends add to Flask-Session (mixed in before the backend's class)."""
 
     kind: str
-    _id_key_for: Any = None
+    _id_keys_for: Any = None
 
     def _setup(self, app: Flask) -> None:
         self.refresh_after = app.permanent_session_lifetime.total_seconds() * REFRESH_FRACTION
@@ -96,12 +98,23 @@ class Store:
 
     def store_id(self, sid: str) -> str:
         """The store's key for session ``sid``: the key prefix, then a keyed hash of the id."""
-        secret = self.app.secret_key
-        if self._id_key_for != secret:
-            raw = secret.encode() if isinstance(secret, str) else secret
-            self._id_key = hmac.new(raw, _STORE_ID_CONTEXT, hashlib.sha256).digest()
-            self._id_key_for = secret
-        return self.key_prefix + hmac.new(self._id_key, sid.encode(), hashlib.sha256).hexdigest()
+        return self._store_ids(sid)[0]
+
+    def _store_ids(self, sid: str) -> list[str]:
+        """The key under the current secret key, then under each previous one."""
+        secrets = (self.app.secret_key, *(self.app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if self._id_keys_for != secrets:
+            self._id_keys = [
+                hmac.new(
+                    key.encode() if isinstance(key, str) else key, _STORE_ID_CONTEXT, hashlib.sha256
+                ).digest()
+                for key in secrets
+            ]
+            self._id_keys_for = secrets
+        return [
+            self.key_prefix + hmac.new(key, sid.encode(), hashlib.sha256).hexdigest()
+            for key in self._id_keys
+        ]
 
     def new_session(self) -> CsrfOutside:
         """An empty session under a fresh id (nothing stored until it holds something)."""
@@ -115,7 +128,8 @@ class Store:
     def delete(self, sid: str) -> None:
         """Delete the record of session ``sid``: its cookie is anonymous on its next request."""
         with _outage("delete"):
-            self._delete_session(self.store_id(sid))
+            for store_id in self._store_ids(sid):  # one, unless previous secret keys are kept
+                self._delete_session(store_id)
 
     def live(self, sids: list[str]) -> set[str]:
         """Which of these sessions still have a record: one query or one round trip for all."""
@@ -132,18 +146,30 @@ class Store:
     # -- Flask's session interface, with outages as one exception ----------------------------------
 
     def open_session(self, app: Flask, request: Request) -> CsrfOutside:
+        # Flask-Session's open_session, plus the records keyed under a previous secret key (and
+        # without its deprecated signed ids, which Prospectra never sets).
+        sid = request.cookies.get(self.get_cookie_name(app))
+        if not sid:
+            return self.new_session()
         try:
-            return super().open_session(app, request)
+            current, *previous = self._store_ids(sid)
+            data = self._retrieve_session_data(current)
+            for old in previous if data is None else ():
+                if (data := self._retrieve_session_data(old)) is not None:
+                    self._delete_session(old)
+                    session = self.session_class(data, sid=sid)
+                    session.modified = True  # written under the current key when saved
+                    return session
         except SERVICE_ERRORS as error:
             raise StoreUnavailable("session store: read failed") from error
         except Exception:  # noqa: BLE001 (Flask-Session could not decode the record)
             app.logger.exception("session record unreadable: the session is ended")
-            sid = request.cookies.get(self.get_cookie_name(app), "")
             try:
-                self._delete_session(self.store_id(sid))
-            except SERVICE_ERRORS:
+                self.delete(sid)
+            except StoreUnavailable:
                 pass  # it expires by itself; the cookie is removed all the same
             return self.new_session()
+        return self.new_session() if data is None else self.session_class(data, sid=sid)
 
     def save_session(self, app: Flask, session: CsrfOutside, response: Response) -> None:
         with _outage("write"):
@@ -197,15 +223,15 @@ class RedisStore(Store, RedisSessionInterface):
         self._setup(app)
 
     def live(self, sids: list[str]) -> set[str]:
-        keys = {sid: self.store_id(sid) for sid in sids}
+        keys = {key: sid for sid in sids for key in self._store_ids(sid)}
         if not keys:
             return set()
         with _outage("read"):
             pipeline = self.client.pipeline(transaction=False)
-            for key in keys.values():
+            for key in keys:
                 pipeline.exists(key)  # Redis drops a record at its expiry by itself
             found = pipeline.execute()
-        return {sid for sid, hit in zip(keys, found, strict=True) if hit}
+        return {sid for sid, hit in zip(keys.values(), found, strict=True) if hit}
 
     def ping(self) -> None:
         with _outage("ping"):
@@ -238,7 +264,7 @@ class SqlStore(Store, SqlAlchemySessionInterface):
         self._setup(app)
 
     def live(self, sids: list[str]) -> set[str]:
-        keys = {self.store_id(sid): sid for sid in sids}
+        keys = {key: sid for sid in sids for key in self._store_ids(sid)}
         if not keys:
             return set()
         query = select(self.table.c.session_id).where(
