@@ -47,7 +47,9 @@ class ConsentRecord(db.Model):
     __tablename__ = "consent_records"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consent_id: Mapped[str] = mapped_column(String(64), index=True)
+    # Not indexed: nothing looks a record up by it, and its random values made every purged row
+    # cost an index page write (migration d41f0c9a6b3e).
+    consent_id: Mapped[str] = mapped_column(String(64))
     policy_version: Mapped[str] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(16))  # accept_all, refuse_all, customise
     choices: Mapped[dict] = mapped_column(JSON)
