@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -r prospectra
+	$(VENV)/bin/lint-imports  # the layers drawn in pyproject.toml [tool.importlinter]
 
 ## Known vulnerabilities in the pinned dependencies (needs PyPI's JSON API; see README).
 # Its own virtualenv: pip-audit's dependencies must not move the app's pinned ones.

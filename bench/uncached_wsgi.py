@@ -23,7 +23,7 @@ def _null_cache(app: Flask, config: dict[str, Any] | None = None) -> None:
 
 
 pages.cache.init_app = _null_cache  # type: ignore[method-assign]
-caching.wrap = lambda wsgi_app, *, replay: wsgi_app  # type: ignore[assignment]
+caching.wrap = lambda app: app.wsgi_app  # type: ignore[assignment]
 
 from prospectra.wsgi import app  # noqa: E402 (built after the patches)
 

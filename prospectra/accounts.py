@@ -9,9 +9,9 @@ from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
 from email_validator import EmailNotValidError
 from email_validator import validate_email
-from flask import current_app
 from sqlalchemy import select
 
+from . import state
 from .extensions import db
 from .mail import store as mail_store
 from .models import User
@@ -57,7 +57,7 @@ def create_user(email: str, password: str, *, admin: bool = False) -> User:
         password_hash=_hasher.hash(password),
         is_admin=admin,
         # A new account has nothing to be told about: the policy it is shown is the current one.
-        policy_version_seen=current_app.extensions.get("prospectra.policy_version"),
+        policy_version_seen=state.current().policy_version,
     )
     db.session.add(user)
     db.session.commit()

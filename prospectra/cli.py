@@ -16,6 +16,7 @@ from . import sessions
 from .analytics import builtin
 from .audit import cli as audit_cli
 from .consent import proof
+from .invocation import only_help
 from .privacy import report as privacy_report
 
 users = AppGroup("users", help="Create, change and delete accounts.")
@@ -135,49 +136,3 @@ def where(app: Flask) -> str:
     database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
     environment = app.config["PROSPECTRA"]["app"]["environment"]
     return f"prospectra: {environment}, database {database} (instance {app.instance_path})"
-
-
-# The `flask` command's own options that take a value (the others are flags).
-_ROOT_OPTIONS_WITH_VALUE = {"--app", "-A", "--env-file", "-e"}
-# Groups: named alone, they only print their list of commands (Flask-Migrate's `db` included).
-GROUPS = ("users", "sessions", "privacy", "analytics", "db")
-
-
-def only_help() -> bool:
-    """Whether the `flask` command loads the app only to list commands.
-
-    That is --help anywhere, no command at all (`flask --app wsgi`), or a group named alone
-    (`flask --app wsgi users`). Flask imports the app before click parses the command line, so
-    it is read from sys.argv here. Only then does the app skip its start-up work (database,
-    instance folder, secret key file).
-    """
-    ctx = click.get_current_context(silent=True)
-    if ctx is None:
-        return False  # gunicorn, tests: the app starts for real
-    if any(arg in ctx.find_root().help_option_names for arg in sys.argv[1:]):
-        return True
-    words = command_words()
-    return not words or (words[0] in GROUPS and len(words) == 1)
-
-
-def command_words() -> list[str]:
-    """The words of the command line that are not options: ``["db", "upgrade"]``, ``[]``."""
-    words, remaining = [], iter(sys.argv[1:])
-    for arg in remaining:
-        if arg in _ROOT_OPTIONS_WITH_VALUE and not words:
-            next(remaining, None)
-        elif not arg.startswith("-"):
-            words.append(arg)
-    return words
-
-
-def manages_schema() -> bool:
-    """Whether the `flask` command runs Flask-Migrate's `db` group, which changes the schema.
-
-    The app then records no policy version before it: against a schema not yet upgraded it would
-    fail, and the next page records it anyway.
-    """
-    if click.get_current_context(silent=True) is None:
-        return False
-    words = command_words()
-    return bool(words) and words[0] == "db"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import ipaddress
 import json
 import os
 import re
@@ -19,19 +20,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import Flask
 from limits import parse_many
 
-from .analytics import providers as analytics
-from .analytics import rules as analytics_rules
-from .mail import crypto
-from .mail import network
-from .privacy import registry
+from . import invocation
+from . import paths
+from . import registry
+from . import sealing
+from .providers import ProviderError
+from .providers import build as build_providers
+from .providers import rules as provider_rules
 
-PACKAGE = Path(__file__).resolve().parent
-# The checkout above the package in a development install (make serve, the tests); in an installed
-# package it is site-packages, which holds no pyproject.toml.
-PROJECT_ROOT = PACKAGE.parent
-DEFAULT_FILE = PACKAGE / "default.toml"
+DEFAULT_FILE = paths.PACKAGE / "default.toml"
 ENV_PREFIX = "PROSPECTRA_"
 FILE_VARIABLE = "PROSPECTRA_CONFIG"
 ONE_YEAR = 365 * 24 * 3600
@@ -153,7 +153,7 @@ def _check_app(s: dict[str, Any], production: bool) -> None:
     """The instance folder and the secret key: where the app keeps its files, what signs them."""
     if s["app"]["instance_path"] and not Path(s["app"]["instance_path"]).is_absolute():
         raise ConfigError("app.instance_path: must be an absolute path")
-    if production and not s["app"]["instance_path"] and not in_checkout():
+    if production and not s["app"]["instance_path"] and not paths.in_checkout():
         raise ConfigError("app.instance_path: required in production (an absolute path)")
     secret = s["app"]["secret_key"]
     if secret and len(secret) < 32:
@@ -210,7 +210,7 @@ def _check_service(s: dict[str, Any], production: bool) -> None:
     if production and s["service"]["domain"] in ("", "localhost"):
         raise ConfigError("service.domain: set the public domain of the service in production")
     # Both reach pages, a mailto: link and the cookie rules (a provider cookie's domain).
-    if not analytics_rules.is_host_name(s["service"]["domain"]):
+    if not provider_rules.is_host_name(s["service"]["domain"]):
         raise ConfigError(
             "service.domain: a host name such as app.example.org (no scheme, port or path)"
         )
@@ -255,11 +255,11 @@ def check_workers(s: dict[str, Any], workers: int) -> None:
 def _check_privacy(s: dict[str, Any], production: bool) -> None:
     """Refuse a measurement set-up that would break the published policy (CNIL rules)."""
     try:
-        providers = analytics.build(s)
-    except analytics.ProviderError as e:
+        providers = build_providers(s)
+    except ProviderError as e:
         raise ConfigError(str(e)) from None
     _one_of(s, "consent.banner", ("auto", "on", "off"))
-    if not 1 <= s["consent"]["choice_days"] <= analytics_rules.CHOICE_DAYS:
+    if not 1 <= s["consent"]["choice_days"] <= provider_rules.CHOICE_DAYS:
         raise ConfigError(
             "consent.choice_days: must be between 1 and 182 (CNIL: a choice is remembered "
             "6 months at most)"
@@ -294,7 +294,7 @@ def _check_mail(s: dict[str, Any], production: bool) -> None:
         try:
             if type(value) is not str:
                 raise TypeError(value)
-            network.parse_networks([value])
+            ipaddress.ip_network(value, strict=True)
         except (TypeError, ValueError):
             raise ConfigError(
                 f"mail.allowed_relay_networks: {value!r} is not a network in CIDR form "
@@ -304,7 +304,7 @@ def _check_mail(s: dict[str, Any], production: bool) -> None:
     keys += [("mail.previous_encryption_keys", key) for key in mail["previous_encryption_keys"]]
     for name, key in keys:
         try:
-            crypto.parse_key(key)
+            sealing.parse_key(key)
         except (TypeError, AttributeError, ValueError):
             raise ConfigError(
                 f"{name}: not a Fernet key (32 bytes, url-safe base64; see prospectra/default.toml)"
@@ -338,8 +338,8 @@ def _check_assist(s: dict[str, Any], production: bool) -> None:
             "provider keeps the instructions; 0 when it keeps none)"
         )
     try:
-        analytics_rules.recipient("assist", assist, production=False, required=False)
-    except analytics_rules.ProviderError as e:
+        provider_rules.recipient("assist", assist, production=False, required=False)
+    except ProviderError as e:
         raise ConfigError(str(e)) from None
     url = assist["privacy_policy_url"]
     if url and (urlsplit(url).scheme != "https" or not urlsplit(url).hostname or " " in url):
@@ -374,7 +374,7 @@ def required_mentions(s: dict[str, Any]) -> list[tuple[str, str]]:
         ("hosting.country", "GDPR art. 13(1)(f)"),
     ]
     country = s["hosting"]["country"]
-    if country and country not in analytics_rules.EEA:
+    if country and country not in provider_rules.EEA:
         mentions.append(
             ("hosting.transfer_safeguard", f"GDPR art. 13(1)(f): {country} is outside the EEA")
         )
@@ -389,7 +389,7 @@ def required_mentions(s: dict[str, Any]) -> list[tuple[str, str]]:
     if assist["provider"] != "none":
         law = "GDPR art. 13(1)(e)-(f)"
         mentions += [(f"assist.{key}", law) for key in ("legal_name", "role", "country")]
-        if assist["country"] and assist["country"] not in analytics_rules.EEA:
+        if assist["country"] and assist["country"] not in provider_rules.EEA:
             mentions.append(
                 ("assist.transfer_safeguard", f"GDPR art. 13(1)(f): {assist['country']} is "
                  "outside the EEA")
@@ -423,9 +423,9 @@ def _check_legal_mentions(s: dict[str, Any], production: bool) -> None:
     if "@" in dpo and " " not in dpo.strip() and not _EMAIL.fullmatch(dpo):
         raise ConfigError("service.dpo: not an e-mail address")
     try:
-        analytics_rules.recipient("hosting", {**s["hosting"], "role": "processor"},
+        provider_rules.recipient("hosting", {**s["hosting"], "role": "processor"},
                                   production=False, required=False)  # fmt: skip
-    except analytics_rules.ProviderError as e:
+    except ProviderError as e:
         raise ConfigError(str(e)) from None
     if not production:
         return
@@ -464,11 +464,6 @@ def _between(s: dict, dotted: str, low: float, high: float) -> None:
         raise ConfigError(f"{dotted}: must be between {low} and {high}")
 
 
-def in_checkout() -> bool:
-    """Whether the package runs from a source checkout (an editable install) rather than a wheel."""
-    return (PROJECT_ROOT / "pyproject.toml").is_file()
-
-
 def instance_folder(settings: dict[str, Any]) -> Path:
     """Return the folder the running app writes to: ``[app] instance_path``, or its default.
 
@@ -479,7 +474,7 @@ def instance_folder(settings: dict[str, Any]) -> Path:
     """
     if settings["app"]["instance_path"]:
         return Path(settings["app"]["instance_path"])
-    return (PROJECT_ROOT if in_checkout() else Path.cwd()) / "instance"
+    return (paths.PROJECT_ROOT if paths.in_checkout() else Path.cwd()) / "instance"
 
 
 def instance_secret(instance_path: Path) -> str:
@@ -522,7 +517,7 @@ def check_instance(
         checkout without an instance folder of their own (the environment file was forgotten).
     """
     development = settings["app"]["environment"] != "production"
-    if development and not settings["app"]["instance_path"] and not in_checkout():
+    if development and not settings["app"]["instance_path"] and not paths.in_checkout():
         # An installed package runs in production (the README's deployment); development
         # settings there are a command missing its environment, about to write into the cwd.
         raise ConfigError(
@@ -556,6 +551,30 @@ def check_instance(
         f"app.environment: {instance_path} holds production data; set {FILE_VARIABLE} "
         f"({expected}) / the production environment (see README)"
     )
+
+
+def checked_instance_folder(settings: dict[str, Any]) -> Path:
+    """The instance folder (:func:`instance_folder`), checked by :func:`check_instance` before
+    anything is created in it; not when the CLI only lists its commands, which writes nothing."""
+    path = instance_folder(settings)
+    if not invocation.only_help():
+        check_instance(settings, path)
+    return path
+
+
+def init_app(app: Flask, settings: dict[str, Any]) -> None:
+    """Give Flask and its extensions their keys, and every template the ``[service]`` table.
+
+    Listing the CLI's commands creates no secret key file (see :func:`flask_config`).
+    """
+    write = not invocation.only_help()
+    app.config.from_mapping(flask_config(settings, Path(app.instance_path), write=write))
+    service = settings["service"]
+
+    def _service() -> dict[str, Any]:
+        return {"service": service}
+
+    app.context_processor(_service)
 
 
 def flask_config(

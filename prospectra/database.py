@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
+from . import invocation
 from .extensions import db
 from .extensions import migrate
 from .outages import SERVICE_ERRORS
@@ -48,17 +49,19 @@ _first_contact_lock = threading.Lock()
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
-def init_app(app: Flask, *, start: bool = True) -> None:
+def init_app(app: Flask) -> None:
     """Bind SQLAlchemy and Flask-Migrate; upgrade the schema to head if the settings ask for it.
 
     The upgrade is the first step of first contact (see :func:`on_first_contact`), so the session
     store's table comes from the migrations; a lock keeps several workers (or hosts, on
     PostgreSQL) starting at once from racing.
 
-    :param start: False when the CLI only shows its help: nothing may reach the configured
-        database, so the app binds to an empty in-memory one (Flask-Session creates its table
-        there as it binds) and creates and upgrades nothing.
+    When the CLI only shows its help, nothing may reach the configured database: the app binds to
+    an empty in-memory one (Flask-Session creates its table there as it binds) and creates and
+    upgrades nothing; the steps waiting for first contact never run.
     """
+    start = not invocation.only_help()
+    app.extensions[FIRST_CONTACT] = []
     if start:
         _keep_files_private(app)
     else:
@@ -70,7 +73,6 @@ def init_app(app: Flask, *, start: bool = True) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
-    app.extensions[FIRST_CONTACT] = []
     if app.config["PROSPECTRA"]["database"]["auto_upgrade"]:
         on_first_contact(app, upgrade_to_head)
     app.before_request(_make_first_contact)
@@ -88,7 +90,13 @@ def on_first_contact(app: Flask, step: Callable[[Flask], None]) -> None:
 
 
 def make_first_contact(app: Flask) -> None:
-    """Try the pending steps now (the end of create_app); an outage leaves them for later."""
+    """Try the pending steps now (the end of create_app); an outage leaves them for later.
+
+    Not for a command that only lists, nor for Flask-Migrate's `db` group: against a schema not
+    upgraded yet the steps would fail, and the next page runs them anyway.
+    """
+    if invocation.only_help() or invocation.manages_schema():
+        return
     try:
         _run_pending(app)
     except SERVICE_ERRORS as error:

@@ -13,8 +13,6 @@ from babel import Locale
 from babel.dates import format_date
 from babel.units import format_unit
 from flask import Flask
-from flask import current_app
-from flask import has_app_context
 
 from .i18n import language
 
@@ -22,14 +20,13 @@ AVERAGE_MONTH = 365.25 / 12  # days
 
 
 def init_app(app: Flask) -> None:
-    """Make the helpers Jinja globals and the policy's date a context variable of every page."""
+    """Give templates the helpers: days, moments, durations and countries, in the page's language."""
     app.jinja_env.globals.update(
         format_day=format_day,
         format_moment=format_moment,
         duration=duration,
         country_name=country_name,
     )
-    app.context_processor(lambda: {"policy_updated": policy_updated()})
 
 
 def format_day(day: datetime.date | datetime.datetime) -> str:
@@ -78,21 +75,6 @@ def _unit(number: int, unit: str, lang: str | None) -> str:
 def country_name(code: str) -> str:
     """The country's name in the page's language ("FR" → "France"; "US" → « États-Unis »)."""
     return Locale(language()).territories.get(code.upper(), code)
-
-
-def policy_updated() -> datetime.datetime | None:
-    """When the policy version in force came into force: "Last updated" on every legal page.
-
-    Read from the policy history (recorded at first contact with the database); None before it.
-    """
-    if not has_app_context():
-        return None
-    history = current_app.extensions.get("prospectra.policy_history")
-    if not history:
-        return None
-    version = current_app.extensions.get("prospectra.policy_version")
-    current = next((e for e in history if e["version"] == version), history[0])
-    return current["in_force_since"]
 
 
 def _utc(moment: datetime.datetime) -> datetime.datetime:

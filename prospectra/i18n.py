@@ -40,9 +40,6 @@ def init_app(app: Flask) -> None:
         french_typography=french_typography,
         in_words=in_words,
     )
-    from . import formatting  # it formats in the language chosen here
-
-    formatting.init_app(app)
 
 
 def select_language() -> str:

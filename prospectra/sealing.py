@@ -15,6 +15,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
+def parse_key(key: str) -> Fernet:
+    """Return the Fernet for a configured key.
+
+    :raises ValueError: the key is not 32 url-safe base64-encoded bytes.
+    """
+    return Fernet(key.encode())
+
+
 def derived_key(secret_key: str | bytes, purpose: bytes) -> bytes:
     """A Fernet key for ``purpose``, derived from ``secret_key``: one key never serves two uses."""
     secret = secret_key.encode() if isinstance(secret_key, str) else secret_key

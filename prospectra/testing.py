@@ -28,12 +28,14 @@ from flask import Flask
 from flask import request
 from flask import request_finished
 
+from . import state
+
 MARKER = "undeclared_cookies"
 
 
 def declared_cookies(app: Flask) -> list[dict[str, Any]]:
     """The cookies the app declares (its /legal/cookies.json entries)."""
-    return app.extensions["prospectra.declaration"]["cookies"]
+    return state.of(app).declaration["cookies"]
 
 
 def parse_set_cookie(header: str) -> Morsel:
@@ -128,9 +130,10 @@ def declared_cookies_only(request: pytest.FixtureRequest) -> Iterator[None]:
     seen: list[str] = []
 
     def check(app: Flask, response: Any, **extra: Any) -> None:
-        declaration = app.extensions.get("prospectra.declaration")
-        if declaration is None:
+        shared = app.extensions.get(state.KEY)  # None: an app not built by create_app
+        if shared is None:
             return
+        declaration = shared.declaration
         for header in response.headers.getlist("Set-Cookie"):
             try:
                 found = cookie_problems(header, declaration["cookies"])

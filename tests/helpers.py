@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.test import TestResponse
 
-from prospectra.analytics.pages import is_public
+from prospectra.public import is_public
 
 PASSWORD = "correct horse battery staple"
 # Production refuses to start without a key for the saved SMTP passwords ([mail] encryption_key).
@@ -51,7 +51,7 @@ OPENAI_ASSISTANT = {
 }
 # Every route of the app is in one category, so that adding a route forces a decision (the test
 # tests/test_routes.py fails on a route in none). A public page is one its view marks public
-# (prospectra.analytics.pages.public, applied by @public_page): it needs no line here. A route that
+# (prospectra.public.public, applied by @public_page): it needs no line here. A route that
 # answers POST only is an action. Every other route is named below by its endpoint.
 PUBLIC = "public page"  # the same for every visitor; no password field; a consented tag may run
 FORM = "form page"  # an anonymous page with a form: the login form, Cookie settings

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from prospectra.config import PROJECT_ROOT
+from prospectra.paths import PROJECT_ROOT
 from tests.faults import free_port
 from tests.wire import Visitor
 

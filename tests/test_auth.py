@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prospectra.auth.views import local_path
+from prospectra.redirects import local_path
 from tests.helpers import csrf_token
 
 pytestmark = pytest.mark.both_backends

@@ -10,6 +10,7 @@ import html as html_module
 import re
 
 from prospectra import create_app
+from prospectra import state
 from tests.helpers import BufferedClient
 from tests.helpers import csrf_token
 from tests.measurement import CONFIGS
@@ -54,10 +55,10 @@ def chose_then_redeployed(tmp_path):
     after = start(tmp_path, CHANGED)
     assert after.secret_key == before.secret_key
     client.application = after
-    old = before.extensions["prospectra.policy_version"]
-    new = after.extensions["prospectra.policy_version"]
+    old = state.of(before).policy_version
+    new = state.of(after).policy_version
     assert old != new
-    entry = next(e for e in after.extensions["prospectra.policy_history"] if e["version"] == new)
+    entry = next(e for e in state.of(after).policy_history if e["version"] == new)
     return client, old, new, entry
 
 

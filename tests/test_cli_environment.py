@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from prospectra.config import PROJECT_ROOT
+from prospectra.paths import PROJECT_ROOT
 from tests import backends
 from tests.helpers import LEGAL_HOSTING
 from tests.helpers import LEGAL_SERVICE

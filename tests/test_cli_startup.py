@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from prospectra.config import PROJECT_ROOT
+from prospectra.paths import PROJECT_ROOT
 from tests.helpers import PASSWORD
 from tests.served import environment
 

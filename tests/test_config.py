@@ -10,9 +10,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from prospectra import create_app
-from prospectra.config import PROJECT_ROOT
 from prospectra.config import ConfigError
 from prospectra.config import load_settings
+from prospectra.paths import PROJECT_ROOT
 
 
 def test_defaults_are_the_documented_embedded_set_up():
@@ -171,12 +171,13 @@ def test_a_missing_default_file_is_named_as_the_package_s_own(monkeypatch, tmp_p
 @pytest.mark.parametrize("checkout", [True, False], ids=["checkout", "installed"])
 def test_the_default_instance_folder(monkeypatch, tmp_path, checkout):
     from prospectra import config
+    from prospectra import paths
 
     root = tmp_path / "root"
     root.mkdir()
     if checkout:
         (root / "pyproject.toml").touch()
-    monkeypatch.setattr(config, "PROJECT_ROOT", root)
+    monkeypatch.setattr(paths, "PROJECT_ROOT", root)
     monkeypatch.chdir(tmp_path)
     settings = load_settings(environ={})
     expected = root / "instance" if checkout else tmp_path / "instance"

@@ -7,7 +7,7 @@ import datetime
 import pytest
 import time_machine
 
-from prospectra.privacy import registry
+from prospectra import registry
 from prospectra.testing import assert_only_declared_cookies
 from prospectra.testing import declared_cookies
 from tests.helpers import ASSET

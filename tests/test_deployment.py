@@ -36,9 +36,9 @@ from cryptography.x509.oid import NameOID
 import prospectra
 from prospectra import create_app
 from prospectra.accounts import create_user
-from prospectra.config import PROJECT_ROOT
 from prospectra.config import load_settings
 from prospectra.extensions import db
+from prospectra.paths import PROJECT_ROOT
 from tests.browser.conftest import CHROMIUM_FLAGS
 from tests.faults import free_port
 from tests.helpers import LEGAL_HOSTING

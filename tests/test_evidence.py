@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from prospectra import state
 from prospectra.audit.evidence import BANNER_FILES
 from prospectra.privacy import report
 from tests.measurement import CONFIGS
@@ -42,15 +43,12 @@ def test_evidence_bundle_holds_declaration_policy_banner_hashes_and_settings_but
     app = app_factory(settings)
     bundle = bundle_of(app.test_cli_runner(), tmp_path / "evidence")
     manifest = verify(bundle)
-    version = app.extensions["prospectra.policy_version"]
+    version = state.of(app).policy_version
     assert bundle.name.startswith("evidence-") and bundle.name.endswith("-policy-" + version)
     assert manifest["policy_version"] == version and manifest["consent_banner"] is False
     assert manifest["consent_banner_reason"] == "no provider configured"
     assert manifest["software"].startswith("prospectra ")
-    assert (
-        json.loads((bundle / "cookies.json").read_text())
-        == app.extensions["prospectra.declaration"]
-    )
+    assert json.loads((bundle / "cookies.json").read_text()) == state.of(app).declaration
     assert "__Host-csrf" in (bundle / "policy.en.html").read_text()
     assert '<html lang="fr"' in (bundle / "policy.fr.html").read_text()
     for name in BANNER_FILES:

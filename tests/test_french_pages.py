@@ -18,7 +18,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from prospectra import create_app
-from prospectra.config import PACKAGE
+from prospectra.paths import PACKAGE
 from tests.helpers import FORM
 from tests.helpers import PUBLIC
 from tests.helpers import VISITOR

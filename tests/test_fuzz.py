@@ -17,7 +17,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from prospectra import create_app
-from prospectra.privacy import registry
+from prospectra import registry
 from tests.helpers import PASSWORD
 from tests.helpers import STATIC_FILES
 from tests.helpers import AuthActions

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from prospectra.accounts import create_user
-from prospectra.config import PROJECT_ROOT
+from prospectra.paths import PROJECT_ROOT
 from tests import backends
 from tests.faults import free_port
 from tests.helpers import LEGAL_HOSTING

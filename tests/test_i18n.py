@@ -9,8 +9,8 @@ import sys
 import pytest
 from babel.messages.pofile import read_po
 
-from prospectra.config import PACKAGE
-from prospectra.config import PROJECT_ROOT
+from prospectra.paths import PACKAGE
+from prospectra.paths import PROJECT_ROOT
 from tests.helpers import FORM
 from tests.helpers import PASSWORD
 from tests.helpers import PUBLIC

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from prospectra.config import PROJECT_ROOT
+from prospectra.paths import PROJECT_ROOT
 from tests.faults import free_port
 from tests.wire import Visitor
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from prospectra import create_app
+from prospectra import registry
+from prospectra import state
 from prospectra.privacy import policy
-from prospectra.privacy import registry
 from tests.helpers import public_pages
 
 SITE = {
@@ -45,7 +46,7 @@ def test_cookie_policy_fills_in_publisher_domain_contact_and_date(site_app):
     assert "served from the main domain app.acme.example" in html
     assert 'href="mailto:dpo@acme.example"' in html
     # The date is the version's, from the policy history: the day it came into force.
-    since = site_app.extensions["prospectra.policy_history"][0]["in_force_since"]
+    since = state.of(site_app).policy_history[0]["in_force_since"]
     assert (
         f'Last updated <time datetime="{since:%Y-%m-%d}">{since.day} {since:%B %Y}</time>' in html
     )

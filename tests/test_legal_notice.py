@@ -16,11 +16,11 @@ from cryptography.fernet import Fernet
 from flask import render_template_string
 
 from prospectra import create_app
-from prospectra.config import PROJECT_ROOT
 from prospectra.config import ConfigError
 from prospectra.config import load_settings
 from prospectra.extensions import db
 from prospectra.legal import facts
+from prospectra.paths import PROJECT_ROOT
 from tests.helpers import OPENAI_ASSISTANT
 from tests.measurement import SCRIPT
 

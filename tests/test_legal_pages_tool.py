@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from prospectra.config import PROJECT_ROOT
+from prospectra.paths import PROJECT_ROOT
 
 SETUPS = ("defaults", "tag-and-assistant")
 PAGES = ("cookies", "privacy", "notice", "terms", "help")

@@ -10,7 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from prospectra import create_app
-from prospectra.config import PROJECT_ROOT
+from prospectra.paths import PROJECT_ROOT
 from tests.helpers import LEGAL_HOSTING
 from tests.helpers import LEGAL_SERVICE
 from tests.helpers import MAIL_KEY

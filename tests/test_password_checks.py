@@ -22,10 +22,10 @@ import time_machine
 from argon2 import PasswordHasher
 
 from prospectra import accounts
-from prospectra.config import PROJECT_ROOT
 from prospectra.config import ConfigError
 from prospectra.config import check_workers
 from prospectra.config import load_settings
+from prospectra.paths import PROJECT_ROOT
 from tests import backends
 from tests.browsers import NEW_PASSWORD
 from tests.browsers import Browser

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from prospectra import create_app
+from prospectra import state
 from prospectra.extensions import db
 from prospectra.models import PolicyVersion
 from prospectra.privacy import versions
@@ -46,8 +47,8 @@ def test_policy_page_shows_its_version_history(tmp_path):
 def test_adding_a_provider_makes_a_new_version_with_its_changes(tmp_path):
     first = build(tmp_path)
     second = build(tmp_path, ["builtin"])
-    v1 = first.extensions["prospectra.policy_version"]
-    v2 = second.extensions["prospectra.policy_version"]
+    v1 = state.of(first).policy_version
+    v2 = state.of(second).policy_version
     assert v1 != v2
     html = " ".join(client_of(second).get("/legal/cookies").get_data(as_text=True).split())
     assert (
@@ -55,9 +56,7 @@ def test_adding_a_provider_makes_a_new_version_with_its_changes(tmp_path):
         in html
     )
     assert f"version {v1}: First published version." in html
-    assert (
-        build(tmp_path, ["builtin"]).extensions["prospectra.policy_version"] == v2
-    )  # same set-up, same version
+    assert state.of(build(tmp_path, ["builtin"])).policy_version == v2  # same set-up, same version
 
 
 def test_logged_in_user_is_told_of_a_change_once_without_a_new_cookie(tmp_path, make_user_in):
@@ -134,8 +133,8 @@ def test_a_change_of_the_settings_is_named_and_nothing_else(tmp_path, change):
     setting, english, french = CHANGES[change]
     first = build(tmp_path, ["builtin"])
     second = build(tmp_path, ["builtin"], **setting)
-    v1 = first.extensions["prospectra.policy_version"]
-    v2 = second.extensions["prospectra.policy_version"]
+    v1 = state.of(first).policy_version
+    v2 = state.of(second).policy_version
     assert v1 != v2, "a change of what the legal pages state is a new version"
     client = client_of(second)
     assert f"version {v2}: {english}" in visible(client.get("/legal/cookies"))
@@ -192,7 +191,7 @@ def test_a_new_host_moves_last_updated_and_the_history_on_every_legal_page(tmp_p
     assert LAST_UPDATED[lang].format(day=written(since, lang)) in after
     assert LAST_UPDATED[lang].format(day=written(FIRST_DAY, lang)) not in after
     if path == "/legal/cookies":  # the history is the cookie policy's section 6
-        version = moved.extensions["prospectra.policy_version"]
+        version = state.of(moved).policy_version
         told = "Hosting provider changed." if lang == "en" else "Changement d'hébergeur."
         colon = ":" if lang == "en" else "\u00a0:"
         assert f"{written(since, lang)}, version {version}{colon} {told}" in after

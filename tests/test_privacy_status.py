@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from prospectra import state
 from prospectra.consent import decision
 from prospectra.privacy import report
 from tests.measurement import CONFIGS
@@ -124,9 +125,9 @@ def test_status_shows_a_consent_tag_with_its_controller_origins_default_pages_an
 def test_status_gives_the_policy_version_choice_days_and_signal_handling(app_factory, settings):
     app = app_factory({**settings, **CONFIGS["builtin"], "consent": {"choice_days": 90}})
     lines = app.test_cli_runner().invoke(args=["privacy", "status"]).output.splitlines()
-    declaration = app.extensions["prospectra.declaration"]
+    declaration = state.of(app).declaration
     # The date the version came into force, as recorded in the policy history.
-    since = app.extensions["prospectra.policy_history"][0]["in_force_since"].date().isoformat()
+    since = state.of(app).policy_history[0]["in_force_since"].date().isoformat()
     assert lines[0] == f"Policy version: {declaration['policy_version']} (dated {since})"
     assert "Choice remembered: 90 days (consent.choice_days), then asked again" in lines
     assert report.SIGNALS["sec_gpc"] in lines and report.SIGNALS["dnt"] in lines

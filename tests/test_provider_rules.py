@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from prospectra import create_app
-from prospectra.analytics import providers as analytics
+from prospectra import providers as analytics
+from prospectra import state
 from prospectra.config import ConfigError
 from prospectra.config import load_settings
 from tests.helpers import LEGAL_HOSTING
@@ -179,7 +180,7 @@ def test_two_providers_on_different_origins_with_different_purposes_are_accepted
     app = create_app({"app": {"instance_path": str(tmp_path)},
                       **both(category="advertising", purpose="Ads by Example.", purpose_fr="Publicité.")},
                      testing=True)  # fmt: skip
-    keys = [p.key for p in app.extensions["prospectra.providers"]]
+    keys = [p.key for p in state.of(app).providers]
     assert keys == ["matomo", "script"]
 
 
@@ -194,9 +195,7 @@ def test_declared_cookie_attributes_reach_the_registry_as_written(tmp_path):
                                         dict(SCRIPT["cookies"][0], name="_ga_*", path="/legal",
                                              same_site="Strict")])},
                      testing=True)  # fmt: skip
-    declared = {
-        c["name"]: c["attributes"] for c in app.extensions["prospectra.declaration"]["cookies"]
-    }
+    declared = {c["name"]: c["attributes"] for c in state.of(app).declaration["cookies"]}
     assert declared["_ga"] == {"secure": True, "http_only": False, "same_site": "Lax",
                                "path": "/", "domain": "example.org", "max_age": 395 * 86400}  # fmt: skip
     assert declared["_ga_*"]["path"] == "/legal"
@@ -208,7 +207,7 @@ def test_matomo_session_cookie_is_declared_for_thirty_minutes(tmp_path):
     app = create_app(
         {"app": {"instance_path": str(tmp_path)}, **CONFIGS["matomo-consent"]}, testing=True
     )
-    cookies = {c["name"]: c for c in app.extensions["prospectra.declaration"]["cookies"]}
+    cookies = {c["name"]: c for c in state.of(app).declaration["cookies"]}
     assert cookies["_pk_ses.3.*"]["attributes"]["max_age"] == 1800
     assert cookies["_pk_ses.3.*"]["retention"] == "30 minutes."
     assert cookies["_pk_id.3.*"]["retention"] == "13 months."  # 395 days, said as people say it

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from prospectra.config import PROJECT_ROOT
+from prospectra.paths import PROJECT_ROOT
 
 SITE = PROJECT_ROOT / "deploy" / "nginx" / "prospectra.conf"
 FALLBACK = re.compile(r'^map \$upstream_http_(\w+) \$\w+ \{ "" "([^"]+)"; default ""; \}$', re.M)

@@ -14,10 +14,10 @@ import time
 
 import pytest
 
-from prospectra.config import PROJECT_ROOT
 from prospectra.config import ConfigError
 from prospectra.config import load_settings
 from prospectra.mail import network
+from prospectra.paths import PROJECT_ROOT
 from tests.helpers import AuthActions
 from tests.mail_forms import LOOPBACK_RELAYS
 from tests.mail_forms import save_relay

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from prospectra.analytics.pages import public_paths
+from prospectra.public import public_paths
 from tests import helpers
 from tests.helpers import routes_of
 

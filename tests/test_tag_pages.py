@@ -10,7 +10,7 @@ import pytest
 
 from prospectra import create_app
 from prospectra.accounts import create_user
-from prospectra.analytics import pages
+from prospectra.public import public_paths
 from tests import helpers
 from tests.helpers import PASSWORD
 from tests.helpers import AuthActions
@@ -106,7 +106,7 @@ def test_matomo_never_loads_on_the_login_page(tmp_path, mode):
 def test_no_page_marked_public_has_a_password_field(tmp_path):
     """Tags may run only on public pages; a public page with a password field would expose it."""
     app = create_app({"app": {"instance_path": str(tmp_path)}}, testing=True)
-    paths = pages.public_paths(app)
+    paths = public_paths(app)
     assert "/" in paths and "/login" not in paths and "/consent" not in paths
     client = app.test_client()
     for path in paths:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import datetime
 
-from flask import current_app
 from flask import request
 from flask.wrappers import Response
 from sqlalchemy import func
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
+from .. import state
 from ..consent import decision
 from ..database import delete_in_batches
 from ..extensions import db
@@ -33,7 +33,7 @@ def count_page_view(response: Response) -> Response:
         or request.url_rule is None
     ):
         return response
-    provider = next(p for p in current_app.extensions["prospectra.providers"] if p.key == "builtin")
+    provider = next(p for p in state.current().providers if p.key == "builtin")
     if decision.current().allows(provider):
         record(request.url_rule.rule[:200], datetime.datetime.now(datetime.UTC).date())
     return response

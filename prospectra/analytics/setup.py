@@ -1,4 +1,4 @@
-"""Bind audience measurement to the app: the providers, their tags, the built-in counter."""
+"""Bind audience measurement to the app: the built-in counter and the tags of the providers."""
 
 from __future__ import annotations
 
@@ -6,19 +6,17 @@ from flask import Flask
 from flask import render_template
 from markupsafe import Markup
 
+from .. import state
 from ..config import ConfigError
 from ..consent import decision
+from ..providers import ProviderError
+from ..providers import pages
 from . import builtin
-from . import pages
-from .providers import ProviderError
-from .providers import build
 
 
 def init_app(app: Flask) -> None:
-    """Build the providers once; count page views if "builtin" is on; render allowed tags."""
-    providers = build(app.config["PROSPECTRA"])
-    app.extensions["prospectra.providers"] = providers
-    if any(p.key == "builtin" for p in providers):
+    """Count page views if "builtin" is on; give templates the tags this page may carry."""
+    if any(p.key == "builtin" for p in state.of(app).providers):
         app.after_request(builtin.count_page_view)
     app.jinja_env.globals["analytics_tags"] = _tags
 
@@ -26,7 +24,7 @@ def init_app(app: Flask) -> None:
 def check_pages(app: Flask) -> None:
     """Once the pages exist: refuse a provider ``pages`` setting that names none of them."""
     try:
-        pages.check(app, app.extensions["prospectra.providers"])
+        pages.check(app, state.of(app).providers)
     except ProviderError as e:
         raise ConfigError(str(e)) from None
 

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .. import state
 from . import findings as findings_module
 from . import report
 from .chromium import INSTALL
@@ -124,9 +125,7 @@ def evidence(folder: Path, executable: str | None) -> None:
         bundle = write_bundle(current_app._get_current_object(), folder, executable)
     except BrowserUnavailable as e:
         raise AuditError(f"the banner is on and its screenshot needs Chromium: {e}") from None
-    click.echo(
-        f"Evidence for policy {current_app.extensions['prospectra.policy_version']}: {bundle}"
-    )
+    click.echo(f"Evidence for policy {state.current().policy_version}: {bundle}")
     for line in sorted(p.relative_to(bundle) for p in bundle.rglob("*") if p.is_file()):
         click.echo(f"  {line}")
 

@@ -19,7 +19,8 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.serving import make_server
 
-from ..config import PACKAGE
+from .. import state
+from ..paths import PACKAGE
 from ..privacy import report
 from .chromium import chromium
 
@@ -63,7 +64,7 @@ def write_bundle(app: Flask, folder: Path, executable: str) -> Path:
     :raises prospectra.audit.chromium.BrowserUnavailable: when the banner is on and no Chromium
         can take its screenshot.
     """
-    declaration = app.extensions["prospectra.declaration"]
+    declaration = state.of(app).declaration
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     bundle = folder / f"evidence-{now:%Y-%m-%dT%H%M%SZ}-policy-{declaration['policy_version']}"
     bundle.mkdir(parents=True)

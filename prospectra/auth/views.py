@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint
 from flask import abort
 from flask import redirect
@@ -15,9 +13,9 @@ from flask_login import current_user
 from .. import accounts
 from .. import sessions
 from ..extensions import db
-from ..extensions import login_manager
 from ..i18n import localized
 from ..models import User
+from ..redirects import local_path
 from .forms import LoginForm
 from .forms import LogoutForm
 from .throttle import MESSAGE
@@ -26,24 +24,10 @@ from .throttle import check_password
 
 bp = Blueprint("auth", __name__)
 
-login_manager.login_view = "auth.login"
-login_manager.login_message = None  # a flashed message would store a session for a visitor
-login_manager.session_protection = "basic"
 
-
-@login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
+def load_user(user_id: str) -> User | None:
+    """The logged-in user of this request, from the id the session holds (Flask-Login's loader)."""
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
-
-
-def local_path(target: str | None) -> str | None:
-    """Return ``target`` if it is a path on this site, else None (no open redirect)."""
-    if not target or any(c in target for c in "\\\r\n\t") or not target.startswith("/"):
-        return None
-    parts = urlsplit(target)
-    if target.startswith("//") or parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 @bp.route("/login", methods=("GET", "POST"))

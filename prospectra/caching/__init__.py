@@ -16,10 +16,9 @@ Logged-in pages are never kept: no copy of a page holding personal data outlives
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Flask
 
+from .. import state
 from . import pages
 from .pages import Variant
 from .pages import public_page
@@ -33,6 +32,10 @@ def init_app(app: Flask, variants: tuple[Variant, ...]) -> None:
     pages.init_app(app, variants)
 
 
-def wrap(wsgi_app: Callable, *, replay: bool) -> ResponseCache:
-    """The response cache in front of ``wsgi_app``; ``replay=False`` passes every request through."""
-    return ResponseCache(wsgi_app, enabled=replay)
+def wrap(app: Flask) -> ResponseCache:
+    """The response cache in front of ``app``'s WSGI application.
+
+    It replays only while no audience measurement (or other tag) is configured: measurement counts
+    every view, so with a provider every request reaches the app.
+    """
+    return ResponseCache(app.wsgi_app, enabled=not state.of(app).providers)

@@ -21,10 +21,10 @@ from flask import request
 from flask import session
 from flask_caching import Cache
 
-from ..analytics import pages
 from ..i18n import LANGUAGES
 from ..i18n import explicit_language
 from ..i18n import language
+from ..public import public
 from .responses import SHAREABLE
 
 SECONDS = 600
@@ -60,7 +60,7 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
 
     For a logged-in user the page is rendered each time and kept nowhere.
     """
-    return pages.public(
+    return public(
         cache.cached(
             unless=_varies_by_visitor,
             make_cache_key=_key,

@@ -18,11 +18,11 @@ from flask_login import current_user
 from itsdangerous import BadData
 from itsdangerous import URLSafeSerializer
 
-from ..analytics import pages
-from ..analytics.providers import Provider
-from ..privacy import policy
-from ..privacy import registry
-from .banner import banner_enabled
+from .. import registry
+from .. import state as app_state
+from ..providers import Provider
+from ..providers import pages
+from ..public import is_public
 
 
 @dataclass(frozen=True)
@@ -85,17 +85,17 @@ def init_app(app: Flask) -> None:
 def current() -> ConsentState:
     """The consent state of this request (computed once per request)."""
     if "consent_state" not in g:
-        providers = tuple(current_app.extensions["prospectra.providers"])
-        settings = current_app.config["PROSPECTRA"]
+        shared = app_state.current()
+        providers = shared.providers
         choice, previous_version = _read_choice() if providers else (None, None)
         view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
         g.consent_state = ConsentState(
             providers=providers,
-            banner=banner_enabled(settings, list(providers)),
+            banner=shared.banner,
             choice=choice,
             gpc=request.headers.get("Sec-GPC", "").strip() == "1",
             dnt=request.headers.get("DNT", "").strip() == "1",
-            public_page=bool(providers) and pages.is_public(view) and not _signed_in(),
+            public_page=bool(providers) and is_public(view) and not _signed_in(),
             path=request.path,
             previous_version=previous_version,
         )
@@ -142,7 +142,7 @@ def _read_choice() -> tuple[Choice | None, str | None]:
         return None, None
     if time.time() - choice.at > days * 86400:
         return None, None
-    if choice.version != current_app.extensions["prospectra.policy_version"]:
+    if choice.version != app_state.current().policy_version:
         return None, choice.version  # the policy changed: ask again, saying what changed
     return choice, None
 
@@ -151,7 +151,7 @@ def new_choice(choices: dict[str, bool], previous: Choice | None) -> Choice:
     """A choice made now, keeping the browser's consent id when it already had one."""
     return Choice(
         consent_id=previous.consent_id if previous else secrets.token_urlsafe(16),
-        version=current_app.extensions["prospectra.policy_version"],
+        version=app_state.current().policy_version,
         choices=choices,
         at=int(time.time()),
     )
@@ -160,7 +160,8 @@ def new_choice(choices: dict[str, bool], previous: Choice | None) -> Choice:
 def store_choice(response: Response, choice: Choice) -> None:
     """Set the consent cookie with the attributes the registry declares for it."""
     name = cookie_name()
-    attributes = next(c["attributes"] for c in policy.current()["cookies"] if c["name"] == name)
+    declared = app_state.current().declaration["cookies"]
+    attributes = next(c["attributes"] for c in declared if c["name"] == name)
     value = {"id": choice.consent_id, "v": choice.version, "c": choice.choices, "t": choice.at}
     response.set_cookie(
         name,

@@ -9,9 +9,9 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
-from ..auth.views import local_path
+from .. import state as app_state
 from ..i18n import localized
-from ..privacy import policy
+from ..redirects import local_path
 from . import decision
 from . import proof
 from . import withdrawal
@@ -28,7 +28,7 @@ def settings():
     # Built only when there is a choice to make: building it makes a CSRF token, hence the CSRF
     # cookie, which the policy says only pages with a form set.
     form = ConsentForm(next=local_path(request.args.get("next")) or "") if state.providers else None
-    cookies = policy.current()["cookies"]
+    cookies = app_state.current().declaration["cookies"]
     return render_template(
         localized("consent/settings.html"), form=form, state=state, cookies=cookies
     )

@@ -15,14 +15,14 @@ from collections.abc import Iterable
 from collections.abc import Mapping
 
 from flask import Flask
-from flask import current_app
 from flask import g
 from flask import request
 from flask.wrappers import Response
 from werkzeug.http import dump_cookie
 
-from ..analytics.providers import Provider
-from ..analytics.providers import ProviderCookie
+from .. import state as app_state
+from ..providers import Provider
+from ..providers import ProviderCookie
 from . import decision
 
 _DECIDED = "_withdrawal_decided"  # on g: this response applies a choice made just now
@@ -30,7 +30,7 @@ _DECIDED = "_withdrawal_decided"  # on g: this response applies a choice made ju
 
 def init_app(app: Flask) -> None:
     """With a provider configured, sweep its cookies from visitors who do not allow it."""
-    if app.extensions["prospectra.providers"]:
+    if app_state.of(app).providers:
         app.after_request(_sweep)
 
 
@@ -69,7 +69,7 @@ def _sweep(response: Response) -> Response:
     sent = request.cookies
     if g.get(_DECIDED):
         return response
-    providers = current_app.extensions["prospectra.providers"]
+    providers = app_state.current().providers
     owned = [p for p in providers if any(p.owns(name) for name in sent)] if sent else []
     if owned:  # most requests: no provider cookie sent, nothing more to decide
         state = decision.current()

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterable
 
+from flask import Flask
+
 PATHS = frozenset({"/healthz", "/readyz"})
 
 
@@ -26,3 +28,8 @@ class AnyHostForProbes:
             environ = {**environ, "HTTP_HOST": self.domain}
             environ.pop("HTTP_X_FORWARDED_HOST", None)
         return self.wsgi_app(environ, start_response)
+
+
+def wrap(app: Flask) -> AnyHostForProbes:
+    """The probes' exception in front of ``app``'s WSGI application, for ``[service] domain``."""
+    return AnyHostForProbes(app.wsgi_app, app.config["PROSPECTRA"]["service"]["domain"])

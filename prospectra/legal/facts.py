@@ -18,10 +18,11 @@ from flask import current_app
 from markupsafe import Markup
 from markupsafe import escape
 
-from ..analytics.providers import Provider
+from .. import state
 from ..config import NOT_A_COMPANY
 from ..config import missing_mentions
 from ..i18n import language
+from ..providers import Provider
 
 EXTENSION = "prospectra.legal"
 
@@ -160,7 +161,7 @@ def current() -> LegalFacts:
 
 def init_app(app: Flask) -> None:
     """Build the facts once; give templates ``hosting``, ``legal`` and ``placeholder()``."""
-    facts = build(app.config["PROSPECTRA"], app.extensions["prospectra.providers"])
+    facts = build(app.config["PROSPECTRA"], state.of(app).providers)
     app.extensions[EXTENSION] = facts
     app.jinja_env.globals["placeholder"] = placeholder
     app.context_processor(lambda: {"hosting": facts.hosting, "legal": facts})

@@ -18,13 +18,13 @@ from flask import jsonify
 from flask import render_template
 from limits import parse_many
 
-from ..analytics import pages
-from ..analytics.providers import PURPOSES
-from ..analytics.providers import Provider
+from .. import state
 from ..caching import public_page
 from ..i18n import localized
-from ..privacy import policy
 from ..privacy import versions
+from ..providers import PURPOSES
+from ..providers import Provider
+from ..providers import pages
 
 bp = Blueprint("legal", __name__, url_prefix="/legal")
 
@@ -33,13 +33,13 @@ bp = Blueprint("legal", __name__, url_prefix="/legal")
 @public_page
 def cookies():
     """The cookie policy, its table generated from the registry."""
-    return render_template(localized("legal/cookies.html"), policy=policy.current())
+    return render_template(localized("legal/cookies.html"), policy=state.current().declaration)
 
 
 @bp.get("/cookies.json")
 def cookies_json():
     """The same declaration, machine-readable (for audits and the cookie scanner)."""
-    return jsonify(policy.current())
+    return jsonify(state.current().declaration)
 
 
 @bp.get("/privacy")
@@ -165,10 +165,10 @@ def cookie_facts() -> CookieFacts:
     if app not in _FACTS:
         # The history is read at first contact with the database; until then (an error page
         # during an outage) the facts are made without it, and not kept.
-        known = app.extensions.get("prospectra.policy_history")
-        declared = policy.current()
-        providers = {p.key: p for p in app.extensions["prospectra.providers"]}
-        history = [_told(entry) for entry in known or []]
+        shared = state.of(app)
+        declared = shared.declaration
+        providers = {p.key: p for p in shared.providers}
+        history = [_told(entry) for entry in shared.policy_history]
         facts = CookieFacts(
             cookies=declared["cookies"],
             tools=[
@@ -178,7 +178,7 @@ def cookie_facts() -> CookieFacts:
             version=declared["policy_version"],
             history=history,
         )
-        if known is None:
+        if not shared.policy_history:
             return facts
         _FACTS[app] = facts
     return _FACTS[app]

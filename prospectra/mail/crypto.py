@@ -6,24 +6,16 @@ MultiFernet gives key rotation (``[mail] previous_encryption_keys``) for free.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography.fernet import Fernet
 from cryptography.fernet import InvalidToken
 from cryptography.fernet import MultiFernet
-from flask import Flask
-from flask import current_app
 
 from .. import sealing
+from .. import state
 
-_EXTENSION = "prospectra.mail_fernet"
 _DERIVATION_INFO = b"prospectra: SMTP relay passwords"
-
-
-def parse_key(key: str) -> Fernet:
-    """Return the Fernet for a configured key.
-
-    :raises ValueError: the key is not 32 url-safe base64-encoded bytes.
-    """
-    return Fernet(key.encode())
 
 
 def derived_key(secret_key: str | bytes) -> bytes:
@@ -31,26 +23,26 @@ def derived_key(secret_key: str | bytes) -> bytes:
     return sealing.derived_key(secret_key, _DERIVATION_INFO)
 
 
-def init_app(app: Flask) -> None:
-    """Build the cipher from ``[mail]`` (keys already validated by the settings loader)."""
-    mail = app.config["PROSPECTRA"]["mail"]
+def cipher(mail: dict[str, Any], secret_key: str | bytes) -> MultiFernet:
+    """The cipher of ``[mail]``'s keys (validated by the settings loader), or of the development
+    default derived from the secret key; previous keys still open what they sealed."""
     current = (
-        parse_key(mail["encryption_key"])
+        sealing.parse_key(mail["encryption_key"])
         if mail["encryption_key"]
-        else Fernet(derived_key(app.secret_key))
+        else Fernet(derived_key(secret_key))
     )
-    previous = [parse_key(key) for key in mail["previous_encryption_keys"]]
-    app.extensions[_EXTENSION] = MultiFernet([current, *previous])
+    previous = [sealing.parse_key(key) for key in mail["previous_encryption_keys"]]
+    return MultiFernet([current, *previous])
 
 
 def encrypt(password: str) -> str:
     """Return the password sealed with the current key."""
-    return current_app.extensions[_EXTENSION].encrypt(password.encode()).decode()
+    return state.current().mail_fernet.encrypt(password.encode()).decode()
 
 
 def decrypt(token: str) -> str | None:
     """Return the password, or None when no configured key can open it (the key changed)."""
     try:
-        return current_app.extensions[_EXTENSION].decrypt(token.encode()).decode()
+        return state.current().mail_fernet.decrypt(token.encode()).decode()
     except InvalidToken:
         return None

@@ -14,6 +14,10 @@ from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from flask import Flask
+
+from .. import state
+
 logger = logging.getLogger("prospectra.privacy.guard")
 
 
@@ -112,3 +116,13 @@ class CookieGuard:
             return start_response(status, kept, exc_info)
 
         return self.wsgi_app(environ, guarded_start_response)
+
+
+def wrap(app: Flask) -> CookieGuard:
+    """The guard in front of ``app``'s WSGI application, checking against the declared cookies.
+
+    Strict in development, in tests and under the debugger; production drops and logs.
+    """
+    production = app.config["PROSPECTRA"]["app"]["environment"] == "production"
+    strict = app.debug or app.testing or not production
+    return CookieGuard(app.wsgi_app, state.of(app).declaration["cookies"], strict=strict)

@@ -7,12 +7,9 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask
-from flask import current_app
-
-from ..analytics import providers as analytics
-from ..consent.banner import banner_enabled
-from . import registry
+from .. import registry
+from ..providers import build as build_providers
+from .banner import banner_enabled
 
 
 def version(
@@ -48,7 +45,7 @@ def measurement(settings: dict[str, Any]) -> list[dict[str, Any]]:
             "why": p.why,
             "cookies": [c.name for c in p.cookies],
             "origins": list(p.origins),
-            # Patterns of the pages the tag may run on; empty: the default (see analytics.pages).
+            # Patterns of the pages the tag may run on; empty: the default (see providers.pages).
             "pages": list(p.pages),
             "policy_url": p.policy_url,
             # Who receives the data, in which country and under which safeguard (GDPR art. 13).
@@ -63,7 +60,7 @@ def measurement(settings: dict[str, Any]) -> list[dict[str, Any]]:
             ],
             "fr": p.fr,
         }
-        for p in analytics.build(settings)
+        for p in build_providers(settings)
     ]
 
 
@@ -114,18 +111,7 @@ def declaration(settings: dict[str, Any]) -> dict[str, Any]:
         "policy_version": version(cookies, tools, legal),
         "mentions": legal,
         "audience_measurement": tools,
-        "consent_banner": banner_enabled(settings, analytics.build(settings)),
+        "consent_banner": banner_enabled(settings, build_providers(settings)),
         "cookies": cookies,
         "other_trackers": [],
     }
-
-
-def init_app(app: Flask) -> None:
-    """Compute the declaration once: the settings do not change while the app runs."""
-    app.extensions["prospectra.declaration"] = declared = declaration(app.config["PROSPECTRA"])
-    app.extensions["prospectra.policy_version"] = declared["policy_version"]
-
-
-def current() -> dict[str, Any]:
-    """The running app's declaration (see :func:`declaration`)."""
-    return current_app.extensions["prospectra.declaration"]

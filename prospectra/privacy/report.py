@@ -10,10 +10,10 @@ from typing import Any
 
 from flask import Flask
 
-from ..analytics import pages
-from ..analytics.providers import Provider
-from ..analytics.providers import ProviderCookie
-from ..consent.banner import banner_decision
+from .. import state
+from ..providers import Provider
+from ..providers import ProviderCookie
+from ..providers import pages
 from . import versions
 
 # How the consent state treats the browser signals (prospectra.consent.decision, ConsentState).
@@ -35,9 +35,9 @@ def status(app: Flask) -> dict[str, Any]:
     """The policy version, each provider as it runs, the choice's lifetime, the signals, the
     banner decision with its reason and the declared cookies (stable keys, for machines)."""
     settings = app.config["PROSPECTRA"]
-    providers = app.extensions["prospectra.providers"]
-    declaration = app.extensions["prospectra.declaration"]
-    on, reason = banner_decision(settings, providers)
+    shared = state.of(app)
+    providers, declaration = shared.providers, shared.declaration
+    on, reason = shared.banner, shared.banner_reason
     publisher = settings["service"]["publisher"]
     return {
         "policy": {"version": declaration["policy_version"], "date": _in_force_since(app)},

@@ -10,32 +10,38 @@ import datetime
 from typing import Any
 
 from flask import Flask
-from flask import current_app
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import database
-from ..analytics.providers import AUDIENCE
-from ..analytics.providers import PURPOSES
+from .. import state
 from ..extensions import db
 from ..formatting import duration
 from ..models import PolicyVersion
+from ..providers import AUDIENCE
+from ..providers import PURPOSES
 
 HISTORY_SHOWN = 10  # versions listed under "Change history"
 
 
 def init_app(app: Flask) -> None:
-    """Record the running version once the database answers, and expose the one-time notice."""
+    """Record the running version once the database answers; give every page the one-time
+    notice and the day the policy in force came into force ("Last updated")."""
     database.on_first_contact(app, _record_and_read_history)
-    app.context_processor(lambda: {"policy_notice": notice_for_current_user()})
+    app.context_processor(_page_context)
+
+
+def _page_context() -> dict[str, Any]:
+    return {"policy_notice": notice_for_current_user(), "policy_updated": policy_updated()}
 
 
 def _record_and_read_history(app: Flask) -> None:
-    record(app.extensions["prospectra.declaration"])
+    shared = state.of(app)
+    record(shared.declaration)
     # Versions are recorded only here, once per process, so the history is read once too.
     versions = history(limit=HISTORY_SHOWN + 1)  # one more: the change of the oldest shown
-    app.extensions["prospectra.policy_history"] = [
+    shared.policy_history = [
         {
             "version": v.version,
             "in_force_since": v.in_force_since,
@@ -48,9 +54,24 @@ def _record_and_read_history(app: Flask) -> None:
 
 def in_force_since(app: Flask) -> datetime.datetime | None:
     """When the running version came into force (None before the database first answered)."""
-    current = app.extensions["prospectra.policy_version"]
-    known = app.extensions.get("prospectra.policy_history") or []
-    return next((e["in_force_since"] for e in known if e["version"] == current), None)
+    shared = state.of(app)
+    known = shared.policy_history
+    return next((e["in_force_since"] for e in known if e["version"] == shared.policy_version), None)
+
+
+def policy_updated() -> datetime.datetime | None:
+    """When the policy version in force came into force: "Last updated" on every legal page.
+
+    Read from the policy history (recorded at first contact with the database); None before it.
+    """
+    shared = state.current()
+    if not shared.policy_history:
+        return None
+    current = next(
+        (e for e in shared.policy_history if e["version"] == shared.policy_version),
+        shared.policy_history[0],
+    )
+    return current["in_force_since"]
 
 
 def record(declaration: dict[str, Any]) -> PolicyVersion:
@@ -303,7 +324,7 @@ def notice_for_current_user() -> PolicyVersion | None:
     """The change a logged-in user has not been told about yet, marked as told (shown once)."""
     if not current_user.is_authenticated:
         return None
-    current = current_app.extensions["prospectra.policy_version"]
+    current = state.current().policy_version
     if current_user.policy_version_seen == current:
         return None
     current_user.policy_version_seen = current

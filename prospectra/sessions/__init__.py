@@ -19,7 +19,7 @@ from flask import request
 from flask import session
 from flask_login import current_user
 
-from ..analytics import pages
+from ..public import is_public
 from . import index
 from .interface import SplitSessionInterface
 from .lifecycle import PURGE_BATCH
@@ -64,6 +64,6 @@ def _refuse_when_store_unavailable() -> None:
     # checks answer for themselves.
     if not session.unavailable or request.blueprint == "health":
         return
-    if pages.is_public(current_app.view_functions.get(request.endpoint)):
+    if is_public(current_app.view_functions.get(request.endpoint)):
         return
     raise StoreUnavailable("session store unreachable")

@@ -77,7 +77,7 @@ class Provider:
     purpose: str
     cookies: tuple[ProviderCookie, ...] = ()
     origins: tuple[str, ...] = ()
-    pages: tuple[str, ...] = ()  # empty: the default pages (see prospectra.analytics.pages)
+    pages: tuple[str, ...] = ()  # empty: the default pages (see prospectra.providers.pages)
     policy_url: str = ""
     template: str | None = None  # the tag, rendered only for visitors who may be measured
     settings: dict[str, Any] = field(default_factory=dict)

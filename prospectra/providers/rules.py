@@ -18,7 +18,7 @@ EXEMPT_COOKIE_DAYS = 395  # an exempt measurement cookie: 13 months, not extende
 CHOICE_DAYS = 182  # the visitor's choice remembered 6 months
 MEASUREMENT_DATA_MONTHS = 25  # measurement data: 25 months
 
-# The application's own cookies (privacy/registry.py declares them under these keys); no
+# The application's own cookies (prospectra/registry.py declares them under these keys); no
 # provider may declare, match or overwrite one of them.
 OWN_KEYS = ("session", "csrf", "consent")
 HOST_PREFIX = "__Host-"
@@ -214,7 +214,7 @@ def cookie_name(context: Context, key: str, name: str) -> str:
 
 def script_cookie(context: Context, key: str, cookie: Any) -> Any:
     """One declared cookie of a third-party tag, with the attributes the tag gives it."""
-    from .providers import ProviderCookie  # the dataclass lives beside the providers
+    from . import ProviderCookie  # the dataclass lives beside the providers
 
     if not isinstance(cookie, dict) or not REQUIRED_COOKIE_KEYS <= set(cookie):
         raise ProviderError(f"{key}: needs at least name, retention_days and purpose")

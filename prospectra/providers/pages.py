@@ -1,36 +1,25 @@
 """Where a tag may run: public pages only, never the login page, a password field or a logged-in page.
 
-A page is public when its view says so (:func:`public`, which the public pages' cache decorator
-applies); anything else, an error page included, never carries a tag, whatever the config says.
-By default a tag runs on the public pages that the cookie policy's section 4 does not name
+A page is public when its view says so (:func:`prospectra.public.public`, which the public pages'
+cache decorator applies); anything else, an error page included, never carries a tag, whatever the
+config says. By default a tag runs on the public pages that the cookie policy's section 4 does not name
 (the /legal/ and /help/ pages); a provider's ``pages`` setting narrows that or widens it to them.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Iterable
 
 from flask import Flask
 
-from .providers import Provider
-from .providers import ProviderError
+from ..public import public_paths
+from . import Provider
+from . import ProviderError
 
 # The public pages the policy's section 4 names as loading nothing from third parties (besides
 # the login page, which is never public in this sense: it has a password field).
 SECTION_4 = ("/legal/*", "/help/*")
-_MARK = "_prospectra_public_page"
-
-
-def public(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark ``view`` as a public page: the same for every visitor, no form with a password."""
-    setattr(view, _MARK, True)
-    return view
-
-
-def is_public(view: Callable[..., Any] | None) -> bool:
-    return bool(getattr(view, _MARK, False))
 
 
 def runs_on(provider: Provider, path: str) -> bool:
@@ -38,16 +27,6 @@ def runs_on(provider: Provider, path: str) -> bool:
     if provider.pages:
         return any(fnmatch.fnmatchcase(path, pattern) for pattern in provider.pages)
     return not any(fnmatch.fnmatchcase(path, pattern) for pattern in SECTION_4)
-
-
-def public_paths(app: Flask) -> list[str]:
-    """The paths of the public pages (rules without variable parts)."""
-    return sorted(
-        rule.rule
-        for rule in app.url_map.iter_rules()
-        if "GET" in (rule.methods or ()) and not rule.arguments
-        and is_public(app.view_functions.get(rule.endpoint))
-    )  # fmt: skip
 
 
 def paths_for(app: Flask, provider: Provider) -> list[str]:
@@ -64,7 +43,7 @@ def section_4_paths(app: Flask, provider: Provider) -> list[str]:
     ]
 
 
-def check(app: Flask, providers: list[Provider]) -> None:
+def check(app: Flask, providers: Iterable[Provider]) -> None:
     """Refuse a ``pages`` pattern that names no public page (e.g. '/login', '/account').
 
     :raises ProviderError: naming the key.

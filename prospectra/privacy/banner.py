@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analytics.providers import Provider
+from ..providers import Provider
 
 
 def banner_decision(settings: dict[str, Any], providers: list[Provider]) -> tuple[bool, str]:

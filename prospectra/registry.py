@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..analytics import providers as analytics
-from ..formatting import duration
+from .formatting import duration
+from .providers import PURPOSES
+from .providers import Provider
+from .providers import ProviderCookie
+from .providers import build as build_providers
 
 SESSION = "session"
 CSRF = "csrf"
@@ -139,7 +142,7 @@ def declared(settings: dict[str, Any]) -> list[dict[str, Any]]:
     and the provider's cookies, which its script deposits only when the visitor may be measured.
     """
     relaxed = settings["cookies"]["relaxed"]
-    providers = analytics.build(settings)
+    providers = build_providers(settings)
     lifetimes = {
         "idle_minutes": settings["session"]["idle_timeout_minutes"],
         "absolute_hours": settings["session"]["absolute_lifetime_hours"],
@@ -183,14 +186,14 @@ def lifetime(seconds: int, language: str = "en") -> str:
     return duration(seconds // 86400, language)
 
 
-def _provider_entry(provider: analytics.Provider, cookie: analytics.ProviderCookie) -> dict:
+def _provider_entry(provider: Provider, cookie: ProviderCookie) -> dict:
     if provider.exempt:
         exemption = f"Exempt audience measurement: {provider.why}."
         exemption_fr = f"Mesure d'audience exemptée : {provider.fr.get('why', provider.why)}."
     else:
         exemption = "None: deposited only after your consent."
         exemption_fr = "Aucune : déposé seulement après votre consentement."
-    purpose_en = analytics.PURPOSES[provider.purpose_key][0]
+    purpose_en = PURPOSES[provider.purpose_key][0]
     return {
         "name": cookie.name,
         "label": f"{provider.name}: {cookie.name}",
