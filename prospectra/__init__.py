@@ -39,8 +39,17 @@ from .privacy import guard
 from .privacy import policy
 from .privacy import versions
 
-BLUEPRINTS = (home_bp, auth.bp, dashboard_bp, mail_bp, legal_bp, help_bp, consent_bp, analytics_bp,
-              health_bp)  # fmt: skip
+BLUEPRINTS = (
+    home_bp,
+    auth.bp,
+    dashboard_bp,
+    mail_bp,
+    legal_bp,
+    help_bp,
+    consent_bp,
+    analytics_bp,
+    health_bp,
+)
 
 
 def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False) -> Flask:

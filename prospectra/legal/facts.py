@@ -9,6 +9,7 @@ are, in development, shown on the pages as a visible placeholder naming the key:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,8 +102,8 @@ def country_name(code: str) -> str:
     return Locale(language()).territories.get(code, code)
 
 
-def build(settings: dict[str, Any], providers: list[Provider]) -> LegalFacts:
-    """The facts of one configuration (the providers are those analytics.setup built from it)."""
+def build(settings: dict[str, Any], providers: Sequence[Provider]) -> LegalFacts:
+    """The facts of one configuration (the providers are those the shared state holds for it)."""
     hosting, assist = settings["hosting"], settings["assist"]
     recipients = [
         _recipient("hosting", hosting["name"], "processor", hosting["country"],
