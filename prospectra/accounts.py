@@ -9,13 +9,16 @@ from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
 from email_validator import EmailNotValidError
 from email_validator import validate_email
+from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import update
 
 from . import state
 from .extensions import db
 from .mail import store as mail_store
 from .models import User
 from .sessions import index as session_index
+from .sessions import snapshot
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
@@ -105,7 +108,9 @@ def change_password(user: User, new_password: str, *, keep_sid: str | None = Non
     _check_length(new_password)
     user.password_hash = _hasher.hash(new_password)
     db.session.commit()
-    return session_index.end_all(user.id, keep_sid=keep_sid)
+    ended = session_index.end_all(user.id, keep_sid=keep_sid)
+    snapshot.forget(user.id)  # the session kept reads the account again
+    return ended
 
 
 def change_email(user: User, new_email: str) -> bool:
@@ -122,7 +127,22 @@ def change_email(user: User, new_email: str) -> bool:
         return False
     user.email = email
     db.session.commit()
+    snapshot.forget(user.id)  # every device shows the new address on its next page
     return True
+
+
+def mark_policy_seen(user_id: int, version: str) -> bool:
+    """Note that the user was told about policy ``version``; False if they already were (another
+    device told them first: each change of the policy is shown once per account)."""
+    told = db.session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .where(or_(User.policy_version_seen.is_(None), User.policy_version_seen != version))
+        .values(policy_version_seen=version)
+    )
+    db.session.commit()
+    snapshot.forget(user_id)  # every session of the account now knows, this one included
+    return told.rowcount == 1
 
 
 def delete_user(email: str) -> bool:

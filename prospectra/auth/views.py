@@ -12,10 +12,10 @@ from flask_login import current_user
 
 from .. import accounts
 from .. import sessions
-from ..extensions import db
 from ..i18n import localized
-from ..models import User
 from ..redirects import local_path
+from ..sessions import snapshot
+from ..sessions.snapshot import SessionUser
 from .forms import LoginForm
 from .forms import LogoutForm
 from .throttle import MESSAGE
@@ -25,9 +25,10 @@ from .throttle import check_password
 bp = Blueprint("auth", __name__)
 
 
-def load_user(user_id: str) -> User | None:
-    """The logged-in user of this request, from the id the session holds (Flask-Login's loader)."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(user_id: str) -> SessionUser | None:
+    """The logged-in user of this request, from the id the session holds (Flask-Login's loader):
+    what pages show comes from the session record's snapshot, not from a query per page."""
+    return snapshot.load_user(user_id)
 
 
 @bp.route("/login", methods=("GET", "POST"))

@@ -38,7 +38,7 @@ def account():
 @bp.post("/account/sessions/end")
 def end_sessions():
     """End one of the user's other sessions, or all of them, once the password is confirmed."""
-    rows = session_index.list_for(current_user.id)
+    rows = session_index.list_for(current_user.id, session.sid)
     form = _end_form(rows)
     if status := _refusal(form):
         return _page(rows, end=form), status
@@ -60,7 +60,7 @@ def change_email():
     if status := _refusal(form):
         return _page(email=form), status
     try:
-        accounts.change_email(current_user, form.email.data)
+        accounts.change_email(current_user.row, form.email.data)
     except accounts.AccountError as e:
         form.email.errors.append(str(e))
         return _page(email=form)
@@ -81,7 +81,7 @@ def change_password():
     form = ChangePasswordForm(prefix="password")
     if status := _refusal(form):
         return _page(password=form), status
-    accounts.change_password(current_user, form.new_password.data, keep_sid=session.sid)
+    accounts.change_password(current_user.row, form.new_password.data, keep_sid=session.sid)
     sessions.renew()
     return redirect(url_for("dashboard.account"), code=303)
 
@@ -106,7 +106,7 @@ def _refusal(form) -> int | None:
     if not form.validate_on_submit():
         return 200
     try:
-        if check_password(current_user, form.password.data):
+        if check_password(current_user.row, form.password.data):
             return None
     except TooManyAttempts:
         form.password.errors.append(MESSAGE)
@@ -124,16 +124,25 @@ def _end_form(rows) -> EndSessionsForm:
     return form
 
 
+class _Forms(dict):
+    """The page's forms by name; a blank one is made only if the template renders it (a form
+    without errors usually comes from the fragment cache, see dashboard/_account_forms.html)."""
+
+    _BLANK = {"email": ChangeEmailForm, "password": ChangePasswordForm, "delete": DeleteAccountForm}
+
+    def __missing__(self, name: str):
+        form = self[name] = self._BLANK[name](prefix=name, formdata=None)
+        return form
+
+    def __or__(self, other: dict) -> _Forms:
+        return _Forms({**self, **other})
+
+
 def _page(rows=None, **submitted):
     """Render the account page; a form that failed comes back with its errors."""
     config = current_app.config
-    rows = session_index.list_for(current_user.id) if rows is None else rows
-    forms = {
-        "end": _end_form(rows),
-        "email": ChangeEmailForm(prefix="email", formdata=None),
-        "password": ChangePasswordForm(prefix="password", formdata=None),
-        "delete": DeleteAccountForm(prefix="delete", formdata=None),
-    } | submitted
+    rows = session_index.list_for(current_user.id, session.sid) if rows is None else rows
+    forms = _Forms(end=_end_form(rows)) | submitted
     login_at = datetime.datetime.fromtimestamp(session[LOGIN_AT], datetime.UTC)
     return render_template(
         localized("dashboard/account.html"),
@@ -143,6 +152,7 @@ def _page(rows=None, **submitted):
         idle_minutes=int(config["PERMANENT_SESSION_LIFETIME"].total_seconds() // 60),
         login_sessions=[(row, session_index.is_current(row, session.sid)) for row in rows],
         forms=forms,
+        failed=set(submitted),  # forms shown again with their errors: not from the fragment cache
         min_password=accounts.MIN_PASSWORD,
         max_password=accounts.MAX_PASSWORD,
     )

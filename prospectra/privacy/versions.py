@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import accounts
 from .. import database
 from .. import state
 from ..extensions import db
@@ -325,8 +326,8 @@ def notice_for_current_user() -> PolicyVersion | None:
     if not current_user.is_authenticated:
         return None
     current = state.current().policy_version
-    if current_user.policy_version_seen == current:
+    if current_user.policy_version_seen == current:  # the session's snapshot: no query
         return None
-    current_user.policy_version_seen = current
-    db.session.commit()
+    if not accounts.mark_policy_seen(current_user.id, current):
+        return None  # told already, on another device
     return db.session.scalar(select(PolicyVersion).where(PolicyVersion.version == current))

@@ -5,10 +5,11 @@
 - :mod:`.split`: the session object, with Flask-WTF's CSRF secret kept outside the record.
 - :mod:`.interface`: Flask's session interface (CSRF cookie, lifetimes, cookie deletions).
 - :mod:`.index`: the user -> sessions index (the account page's list, "end this session").
+- :mod:`.snapshot`: what pages show of the account, kept in the record (no user row per page).
 - :mod:`.lifecycle`: login, renewal, logout, purge.
 
-Import map: lifecycle -> index -> store -> split; interface -> store, split. Nothing here
-imports a view, the consent layer or the caches.
+Import map: lifecycle -> index -> store -> split; snapshot -> index; interface -> store, split.
+Nothing here imports a view, the consent layer or the caches.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from flask_login import current_user
 
 from ..public import is_public
 from . import index
+from . import snapshot
 from .interface import SplitSessionInterface
 from .lifecycle import PURGE_BATCH
 from .lifecycle import end
@@ -46,7 +48,7 @@ def init_app(app: Flask) -> None:
     """Bind the configured store, behind the split interface, and refuse pages it cannot serve."""
     app.before_request(_refuse_when_store_unavailable)  # first: before anything reads the user
     app.session_interface = SplitSessionInterface(
-        build(app), app, on_store=index.touch, on_end=index.forget
+        build(app), app, on_store=index.touch, on_end=index.forget, before_store=snapshot.refresh
     )
 
 

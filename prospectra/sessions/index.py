@@ -22,6 +22,7 @@ from cryptography.fernet import InvalidToken
 from cryptography.fernet import MultiFernet
 from flask import current_app
 from flask import request
+from sqlalchemy import bindparam
 from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy import update
@@ -126,30 +127,40 @@ def is_current(row: LoginSession, sid: str) -> bool:
     return hmac.compare_digest(row.sid_hash, _hash(sid))
 
 
-def list_for(user_id: int) -> list[LoginSession]:
+# Built once (the account page runs it on every view): SQLAlchemy reuses its compiled form.
+_LIVE = (
+    select(LoginSession)
+    .where(
+        LoginSession.user_id == bindparam("user_id"),
+        LoginSession.last_seen_at >= bindparam("idle_since"),
+        LoginSession.created_at >= bindparam("login_since"),
+    )
+    .order_by(LoginSession.created_at.desc(), LoginSession.id)
+)
+
+
+def list_for(user_id: int, current_sid: str | None = None) -> list[LoginSession]:
     """Return the user's live sessions, newest first, after pruning those that have ended.
 
     The index says which sessions can still be live (last use within the idle timeout, login
     within the absolute lifetime: both columns indexed); one read of the store for the whole list,
     not one per session, then confirms that their records are still there (a Redis flush, a record
-    deleted by hand). The page costs the same with one session or fifty.
+    deleted by hand). The page costs the same with one session or fifty. ``current_sid``, the
+    session making the request, is live (its record was just read): with no other session, the
+    store is not asked at all.
     """
     idle_since, login_since = _live_since()
     rows = db.session.scalars(
-        select(LoginSession)
-        .where(
-            LoginSession.user_id == user_id,
-            LoginSession.last_seen_at >= idle_since,
-            LoginSession.created_at >= login_since,
-        )
-        .order_by(LoginSession.created_at.desc(), LoginSession.id)
+        _LIVE, {"user_id": user_id, "idle_since": idle_since, "login_since": login_since}
     ).all()
-    sids = {row.id: sid for row in rows if (sid := _unseal(row)) is not None}
-    stored = _store().live(list(sids.values()))
+    current = _hash(current_sid) if current_sid is not None else None
+    others = [row for row in rows if row.sid_hash != current]
+    sids = {row.id: sid for row in others if (sid := _unseal(row)) is not None}
+    stored = _store().live(list(sids.values())) if sids else set()
     live = []
     for row in rows:
         # A record gone from the store (expired, flushed) is a session that can no longer be used.
-        if sids.get(row.id) in stored:
+        if row.sid_hash == current or sids.get(row.id) in stored:
             live.append(row)
         else:
             db.session.delete(row)
@@ -177,6 +188,13 @@ def end_all(user_id: int, *, keep_sid: str | None = None) -> int:
     rows = db.session.scalars(query).all()
     _end_rows(rows)
     return len(rows)
+
+
+def drop_from_records(user_id: int, key: str) -> None:
+    """Remove ``key`` from the store record of every session of the user (their snapshot of the
+    account, :mod:`prospectra.sessions.snapshot`): one index query, the records through the store."""
+    rows = db.session.scalars(select(LoginSession).where(LoginSession.user_id == user_id)).all()
+    _store().discard([sid for row in rows if (sid := _unseal(row)) is not None], key)
 
 
 def _end_rows(rows) -> None:

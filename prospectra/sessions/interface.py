@@ -8,9 +8,9 @@ leaves to the application:
 - the absolute session lifetime, and the idle timeout against the last write;
 - deletions that carry the cookie's attributes (a browser ignores the deletion of a ``__Host-``
   cookie without Secure), and the removal of a cookie whose server record is gone;
-- ``on_store(sid)`` after a login session's record was written and ``on_end(sid)`` after one was
-  deleted by logout or expiry, so that the user -> sessions index follows the store without a
-  write per request;
+- ``before_store(session)`` before a login session's record is written (its account snapshot is
+  taken again then), ``on_store(sid)`` after, and ``on_end(sid)`` after one was deleted by logout
+  or expiry, so that the user -> sessions index follows the store without a write per request;
 - outages: a store that cannot be read leaves the session marked ``unavailable`` (the
   ``before_request`` hook of :mod:`prospectra.sessions` then refuses the pages that need it); one
   that fails while saving raises :class:`~prospectra.sessions.store.StoreUnavailable`, which the
@@ -45,9 +45,10 @@ class SplitSessionInterface(SessionInterface):
         app: Flask,
         on_store: Callable[[str], None],
         on_end: Callable[[str], None],
+        before_store: Callable[[CsrfOutside], None],
     ) -> None:
         self.store = store
-        self.on_store, self.on_end = on_store, on_end
+        self.on_store, self.on_end, self.before_store = on_store, on_end, before_store
         self.csrf_cookie = app.config["CSRF_COOKIE_NAME"]
         self.absolute_lifetime = app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
         self.idle_timeout = app.permanent_session_lifetime.total_seconds()
@@ -109,12 +110,14 @@ class SplitSessionInterface(SessionInterface):
         if session.untouched:
             return  # a static file: the session was never read
         ending = not session and (session.modified or session.stale_cookie)
+        login = dict.get(session, "_user_id") is not None  # only login sessions are listed
+        if login and self.store.due(session):
+            self.before_store(session)
         self.store.save_session(app, session, response)  # StoreUnavailable: the 503 page
         if ending and not session.stale_cookie:
             self.on_end(session.sid)
-        elif session.stored and session:
-            if dict.get(session, "_user_id") is not None:  # only login sessions are listed
-                self.on_store(session.sid)
+        elif session.stored and login:
+            self.on_store(session.sid)
         if ending and session.stale_cookie:
             self._forget_stale(app, session.ended_sid)
         if ending:

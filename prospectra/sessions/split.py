@@ -14,6 +14,7 @@ from typing import Any
 CSRF_KEY = "csrf_token"  # Flask-WTF's WTF_CSRF_FIELD_NAME, the key it uses in the session
 LOGIN_AT = "_login_at"  # epoch seconds of the login, for the absolute lifetime
 STORED_AT = "_stored_at"  # epoch seconds of the last store write, for the idle timeout
+USER_SNAPSHOT = "_user"  # what pages show of the account (prospectra.sessions.snapshot)
 
 
 class CsrfOutside:
@@ -26,6 +27,7 @@ class CsrfOutside:
     unavailable = False  # the store could not be read: 503, or a public page as anonymous
     untouched = False  # a static file: the store was not read, and nothing is saved
     stored = False  # the record was (re)written while saving this request
+    rewrite = False  # write the record though nothing the browser holds changed (no Set-Cookie)
 
     def __contains__(self, key: object) -> bool:
         if key == CSRF_KEY:

@@ -5,7 +5,8 @@ This is the only module that knows Flask-Session's internals (the per-backend ho
 ``_generate_sid``). It subclasses the two backends and adds what the rest of the app uses:
 
 - :meth:`Store.store_id`, :meth:`Store.new_session`, :meth:`Store.regenerate`,
-  :meth:`Store.delete`, :meth:`Store.live`, :meth:`Store.purge_expired`, :meth:`Store.ping`;
+  :meth:`Store.delete`, :meth:`Store.discard`, :meth:`Store.live`, :meth:`Store.due`,
+  :meth:`Store.purge_expired`, :meth:`Store.ping`;
 - Flask's own ``open_session`` / ``save_session``, used by :mod:`prospectra.sessions.interface`.
 
 Every failure of the backend (Redis or the database down) comes out as one exception,
@@ -131,9 +132,27 @@ class Store:
             for store_id in self._store_ids(sid):  # one, unless previous secret keys are kept
                 self._delete_session(store_id)
 
+    def discard(self, sids: list[str], key: str) -> None:
+        """Remove ``key`` from the records of these sessions, keeping their expiry.
+
+        A record that is gone stays gone, and one without the key is not rewritten.
+        """
+        raise NotImplementedError
+
     def live(self, sids: list[str]) -> set[str]:
         """Which of these sessions still have a record: one query or one round trip for all."""
         raise NotImplementedError
+
+    def due(self, session: CsrfOutside) -> bool:
+        """Whether saving ``session`` now writes its record: changed, marked for a rewrite, or a
+        tenth of the idle timeout old. (An empty session is never written, only deleted.)"""
+        stored_at = dict.get(session, STORED_AT)
+        return (
+            session.modified
+            or session.rewrite
+            or not isinstance(stored_at, int)
+            or int(time.time()) - stored_at >= self.refresh_after
+        )
 
     def purge_expired(self, batch_size: int) -> int:
         """Delete expired records in batches; return how many (Redis expires keys by itself)."""
@@ -181,14 +200,8 @@ class Store:
         return self.store_id(sid)
 
     def should_set_storage(self, app: Flask, session: CsrfOutside) -> bool:
-        stored_at = dict.get(session, STORED_AT)
-        now = int(time.time())
-        if (
-            session.modified
-            or not isinstance(stored_at, int)
-            or now - stored_at >= self.refresh_after
-        ):
-            dict.__setitem__(session, STORED_AT, now)  # a plain dict write: no Set-Cookie
+        if self.due(session):
+            dict.__setitem__(session, STORED_AT, int(time.time()))  # a plain write: no Set-Cookie
             session.stored = True
             return True
         return False
@@ -233,6 +246,20 @@ class RedisStore(Store, RedisSessionInterface):
             found = pipeline.execute()
         return {sid for sid, hit in zip(keys.values(), found, strict=True) if hit}
 
+    def discard(self, sids: list[str], key: str) -> None:
+        def drop(pipeline: redis.client.Pipeline, store_id: str) -> None:
+            # WATCHed: should the session itself write its record in between, Redis refuses
+            # this write and redis-py runs it again on the record as that write left it.
+            raw = pipeline.get(store_id)
+            data = self.serializer.decode(raw) if raw else None
+            pipeline.multi()
+            if data is not None and data.pop(key, None) is not None:
+                pipeline.set(store_id, self.serializer.encode(data), keepttl=True)
+
+        with _outage("write"):
+            for store_id in (i for sid in sids for i in self._store_ids(sid)):
+                self.client.transaction(lambda pipeline, i=store_id: drop(pipeline, i), store_id)
+
     def ping(self) -> None:
         with _outage("ping"):
             self.client.ping()
@@ -272,6 +299,23 @@ class SqlStore(Store, SqlAlchemySessionInterface):
         )
         with _outage("read"):
             return {keys[key] for key in db.session.scalars(query)}
+
+    def discard(self, sids: list[str], key: str) -> None:
+        table = self.table
+        with _outage("write"):
+            ids = [i for sid in sids for i in self._store_ids(sid)]
+            rows = db.session.execute(
+                select(table.c.session_id, table.c.data).where(table.c.session_id.in_(ids))
+            ).all()
+            for row in rows:
+                data = self.serializer.decode(bytes(row.data))
+                if data.pop(key, None) is not None:
+                    db.session.execute(
+                        table.update()
+                        .where(table.c.session_id == row.session_id)
+                        .values(data=self.serializer.encode(data))
+                    )
+            db.session.commit()
 
     def purge_expired(self, batch_size: int) -> int:
         model = self.sql_session_model
