@@ -45,6 +45,15 @@ def command_words() -> list[str]:
     return words
 
 
+def runs_app_command() -> bool:
+    """Whether the `flask` command runs one of the app's own groups (users, sessions, privacy,
+    analytics...): not `db`, not a listing, not gunicorn or a test."""
+    if click.get_current_context(silent=True) is None:
+        return False
+    words = command_words()
+    return len(words) > 1 and words[0] in GROUPS and words[0] != "db"
+
+
 def manages_schema() -> bool:
     """Whether the `flask` command runs Flask-Migrate's `db` group, which changes the schema.
 
