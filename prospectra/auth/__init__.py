@@ -14,5 +14,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # a flashed message would store a session for a visitor
-    login_manager.session_protection = "basic"
+    # Flask-Login's "basic" protection only marks a session not fresh when the address or browser
+    # changes; nothing here asks for a fresh login, so it would cost a SHA-512 on every page.
+    login_manager.session_protection = None
     login_manager.user_loader(load_user)

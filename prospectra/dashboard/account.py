@@ -117,32 +117,39 @@ def _refusal(form) -> int | None:
 
 def _end_form(rows) -> EndSessionsForm:
     form = EndSessionsForm(prefix="end")
+    form.which.choices = _end_choices(rows)
+    return form
+
+
+def _end_choices(rows) -> list[tuple[str, str]]:
+    """What "end sessions" offers: all the others, or one of them."""
     others = [row for row in rows if not session_index.is_current(row, session.sid)]
-    form.which.choices = [(ALL_OTHERS, _("All other sessions"))] + [
+    return [(ALL_OTHERS, _("All other sessions"))] + [
         (str(row.id), f"{row.device}, {row.created_at:%Y-%m-%d %H:%M} UTC") for row in others
     ]
-    return form
 
 
 class _Forms(dict):
     """The page's forms by name; a blank one is made only if the template renders it (a form
     without errors usually comes from the fragment cache, see dashboard/_account_forms.html)."""
 
-    _BLANK = {"email": ChangeEmailForm, "password": ChangePasswordForm, "delete": DeleteAccountForm}
+    _BLANK = {
+        "end": EndSessionsForm,  # its password field only: the choices are written by the template
+        "email": ChangeEmailForm,
+        "password": ChangePasswordForm,
+        "delete": DeleteAccountForm,
+    }
 
     def __missing__(self, name: str):
         form = self[name] = self._BLANK[name](prefix=name, formdata=None)
         return form
-
-    def __or__(self, other: dict) -> _Forms:
-        return _Forms({**self, **other})
 
 
 def _page(rows=None, **submitted):
     """Render the account page; a form that failed comes back with its errors."""
     config = current_app.config
     rows = session_index.list_for(current_user.id, session.sid) if rows is None else rows
-    forms = _Forms(end=_end_form(rows)) | submitted
+    forms = _Forms(submitted)
     login_at = datetime.datetime.fromtimestamp(session[LOGIN_AT], datetime.UTC)
     return render_template(
         localized("dashboard/account.html"),
@@ -152,6 +159,7 @@ def _page(rows=None, **submitted):
         idle_minutes=int(config["PERMANENT_SESSION_LIFETIME"].total_seconds() // 60),
         login_sessions=[(row, session_index.is_current(row, session.sid)) for row in rows],
         forms=forms,
+        end_choices=_end_choices(rows),
         failed=set(submitted),  # forms shown again with their errors: not from the fragment cache
         min_password=accounts.MIN_PASSWORD,
         max_password=accounts.MAX_PASSWORD,

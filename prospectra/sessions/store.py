@@ -91,6 +91,7 @@ class Store:
 
     kind: str
     _id_keys_for: Any = None
+    _last_ids: tuple[str, tuple[str, ...]] | None = None
 
     def _setup(self, app: Flask) -> None:
         self.refresh_after = app.permanent_session_lifetime.total_seconds() * REFRESH_FRACTION
@@ -101,7 +102,7 @@ class Store:
         """The store's key for session ``sid``: the key prefix, then a keyed hash of the id."""
         return self._store_ids(sid)[0]
 
-    def _store_ids(self, sid: str) -> list[str]:
+    def _store_ids(self, sid: str) -> tuple[str, ...]:
         """The key under the current secret key, then under each previous one."""
         secrets = (self.app.secret_key, *(self.app.config.get("SECRET_KEY_FALLBACKS") or ()))
         if self._id_keys_for != secrets:
@@ -112,10 +113,16 @@ class Store:
                 for key in secrets
             ]
             self._id_keys_for = secrets
-        return [
+            self._last_ids = None
+        last = self._last_ids  # a request reads and then saves its record under the same keys
+        if last is not None and last[0] == sid:
+            return last[1]
+        ids = tuple(
             self.key_prefix + hmac.new(key, sid.encode(), hashlib.sha256).hexdigest()
             for key in self._id_keys
-        ]
+        )
+        self._last_ids = (sid, ids)
+        return ids
 
     def new_session(self) -> CsrfOutside:
         """An empty session under a fresh id (nothing stored until it holds something)."""
@@ -191,6 +198,11 @@ class Store:
         return self.new_session() if data is None else self.session_class(data, sid=sid)
 
     def save_session(self, app: Flask, session: CsrfOutside, response: Response) -> None:
+        if session and not self.due(session):
+            # Most logged-in pages: nothing to write, and Flask-Session would only add this.
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
         with _outage("write"):
             super().save_session(app, session, response)
 
