@@ -8,6 +8,7 @@ being 365.25 / 12 = 30.4375 days, within a day), otherwise in days, so 100 days 
 from __future__ import annotations
 
 import datetime
+import functools
 
 from babel import Locale
 from babel.dates import format_date
@@ -33,7 +34,13 @@ def format_day(day: datetime.date | datetime.datetime) -> str:
     """The day as written: "1 December 2026" / « 1er décembre 2026 » (a moment: its UTC day)."""
     if isinstance(day, datetime.datetime):
         day = _utc(day).date()
-    lang = language()
+    return _day_text(day, language())
+
+
+@functools.lru_cache(maxsize=512)
+def _day_text(day: datetime.date, lang: str) -> str:
+    # Babel parses its pattern and locale data on each call; a page writes a few days, often the
+    # same ones (the account page: five moments).
     text = format_date(day, "d MMMM y", locale=lang)
     if lang == "fr" and day.day == 1:
         text = "1er" + text[1:]  # French writes the first of the month as an ordinal
