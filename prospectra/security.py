@@ -56,7 +56,8 @@ def init_app(app: Flask) -> None:
         content_security_policy=None,  # set per response by _add_headers (depends on consent)
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
-        permissions_policy=PERMISSIONS_POLICY,
+        # As one string: Talisman would join the dict again on every response.
+        permissions_policy=", ".join(f"{k}={v}" for k, v in PERMISSIONS_POLICY.items()),
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
         session_cookie_http_only=True,
         session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
@@ -113,10 +114,16 @@ def _check_referrer() -> None:
         raise CSRFError("The referrer does not match the host.")
 
 
+_FIXED_POLICY = "; ".join(f"{name} {value}" for name, value in CONTENT_SECURITY_POLICY.items())
+
+
 def content_security_policy() -> str:
     """The CSP for this response: the fixed policy plus the origins of the tags it carries."""
+    active = decision.current().active
+    if not any(provider.origins for provider in active):
+        return _FIXED_POLICY  # most responses: no tag from another origin
     directives = {name: [value] for name, value in CONTENT_SECURITY_POLICY.items()}
-    for provider in decision.current().active:
+    for provider in active:
         for name in ("script-src", "connect-src", "img-src") if provider.origins else ():
             directives.setdefault(name, ["'self'"]).extend(provider.origins)
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())

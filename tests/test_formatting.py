@@ -71,5 +71,5 @@ def test_templates_have_the_helpers_and_the_policy_date(app):
         from flask import render_template_string
 
         app.preprocess_request()
-        page = render_template_string("{{ format_day(policy_updated) }} · {{ duration(395) }}")
+        page = render_template_string("{{ format_day(policy_updated()) }} · {{ duration(395) }}")
     assert page.endswith(" · 13 mois") and not page.startswith("None")

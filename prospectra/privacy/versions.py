@@ -31,10 +31,11 @@ def init_app(app: Flask) -> None:
     notice and the day the policy in force came into force ("Last updated")."""
     database.on_first_contact(app, _record_and_read_history)
     app.context_processor(_page_context)
+    app.jinja_env.globals["policy_updated"] = policy_updated  # called by the legal pages only
 
 
 def _page_context() -> dict[str, Any]:
-    return {"policy_notice": notice_for_current_user(), "policy_updated": policy_updated()}
+    return {"policy_notice": notice_for_current_user()}
 
 
 def _record_and_read_history(app: Flask) -> None:
