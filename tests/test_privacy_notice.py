@@ -8,6 +8,7 @@ import re
 import pytest
 
 from prospectra import create_app
+from tests.browsers import SESSION
 from tests.helpers import OPENAI_ASSISTANT
 from tests.measurement import SCRIPT
 
@@ -530,3 +531,41 @@ def test_purposes_interests_retentions_relay_phone_and_optional_data_are_stated(
 def test_the_assistant_providers_retention_is_a_period_or_a_visible_gap(tmp_path, days, lang, said):
     page = render(tmp_path, "tag-and-assistant", lang, assist={"retention_days": days})
     assert tables(page)[CAPTIONS[lang]["assist"]][FIELDS[lang][-1]].endswith(said)
+
+
+# Each key of a login session's server record, and how the privacy notice names it.
+RECORD_KEYS = {
+    "_user_id": ("your user identifier", "votre identifiant d'utilisateur"),
+    "_login_at": ("the time you logged in", "l'heure de votre connexion"),
+    "_stored_at": (
+        "the time the record was last written",
+        "celle de la dernière écriture de l'enregistrement",
+    ),
+    "_user": ("your e-mail address, the date your account was created and the version of this "
+              "notice you were last told about", "votre adresse e-mail, la date de création de "
+              "votre compte et la version de cette politique qui vous a été signalée en dernier"),
+    # Flask's and Flask-Login's flags (not personal data): the cookie ends with the browser, the
+    # login was made with the password in this session.
+    "_permanent": None,
+    "_fresh": None,
+}  # fmt: skip
+
+
+@pytest.mark.both_backends
+def test_the_session_record_holds_only_what_the_privacy_notice_lists(app, client, auth, make_user):
+    make_user()
+    auth.login()
+    client.get("/dashboard")
+    store = app.session_interface.store
+    with app.app_context():
+        record = store._retrieve_session_data(store.store_id(client.get_cookie(SESSION).value))
+    assert set(record) == set(RECORD_KEYS)  # no IP address, no User-Agent hash, no CSRF secret
+    assert record["_user"]["email"] == "ada@example.org"
+    for lang, position in (("en", 0), ("fr", 1)):
+        page = words(client.get(f"/legal/privacy?lang={lang}").get_data(as_text=True))
+        for named in RECORD_KEYS.values():
+            if named is not None:
+                assert named[position] in page, named[position]
+    assert "The form-protection secret is not kept there" in words(
+        client.get("/legal/privacy?lang=en").get_data(as_text=True)
+    )

@@ -25,6 +25,9 @@ def start(user: User) -> None:
     """
     session.clear()
     login_user(user, remember=False)
+    # Flask-Login keeps a SHA-512 of the visitor's IP address and User-Agent for its session
+    # protection, which is off (auth/__init__.py): nothing reads it, so it is not kept.
+    session.pop("_id", None)
     session[LOGIN_AT] = int(time.time())
     current_app.session_interface.store.regenerate(session)
     session.pop(CSRF_KEY, None)
