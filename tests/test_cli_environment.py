@@ -124,3 +124,12 @@ def test_the_refusal_names_the_settings_file_production_used(tmp_path):
     result = flask({"app": {"instance_path": str(instance)}}, "sessions", "purge")
     assert result.returncode != 0
     assert f"set PROSPECTRA_CONFIG ({settings_file})" in result.stderr
+
+
+def test_the_groups_the_start_up_knows_are_the_commands_the_app_has(app):
+    # invocation.GROUPS decides, before the app exists, what a listing or a cron command skips
+    # (no database for `flask users`, no Alembic for `sessions purge`): a group added to cli.py
+    # and not there would start as a server does.
+    from prospectra.invocation import GROUPS
+
+    assert set(GROUPS) == set(app.cli.commands)
