@@ -19,6 +19,7 @@ from ..extensions import talisman
 from ..outages import RETRY_AFTER_SECONDS
 from ..outages import SERVICE_ERRORS
 from ..outages import Unavailable
+from ..sessions import store
 
 bp = Blueprint("health", __name__)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -57,4 +58,4 @@ def _ping_database() -> None:
 
 
 def _ping_session_store() -> None:
-    current_app.session_interface.store.ping()
+    store.current().ping()

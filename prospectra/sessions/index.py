@@ -31,7 +31,7 @@ from .. import sealing
 from ..database import delete_in_batches
 from ..extensions import db
 from ..models import LoginSession
-from .store import Store
+from . import store
 
 _SEAL_PURPOSE = b"prospectra: session index"
 
@@ -59,10 +59,6 @@ def _unseal(row: LoginSession) -> str | None:
     except (InvalidToken, UnicodeDecodeError):
         return None  # sealed under a key no longer configured: the record can only expire
     return sid if hmac.compare_digest(_hash(sid), row.sid_hash) else None
-
-
-def _store() -> Store:
-    return current_app.session_interface.store
 
 
 def describe_device(user_agent: str) -> str:
@@ -156,7 +152,7 @@ def list_for(user_id: int, current_sid: str | None = None) -> list[LoginSession]
     current = _hash(current_sid) if current_sid is not None else None
     others = [row for row in rows if row.sid_hash != current]
     sids = {row.id: sid for row in others if (sid := _unseal(row)) is not None}
-    stored = _store().live(list(sids.values())) if sids else set()
+    stored = store.current().live(list(sids.values())) if sids else set()
     live = []
     for row in rows:
         # A record gone from the store (expired, flushed) is a session that can no longer be used.
@@ -194,15 +190,15 @@ def drop_from_records(user_id: int, key: str) -> None:
     """Remove ``key`` from the store record of every session of the user (their snapshot of the
     account, :mod:`prospectra.sessions.snapshot`): one index query, the records through the store."""
     rows = db.session.scalars(select(LoginSession).where(LoginSession.user_id == user_id)).all()
-    _store().discard([sid for row in rows if (sid := _unseal(row)) is not None], key)
+    store.current().discard([sid for row in rows if (sid := _unseal(row)) is not None], key)
 
 
 def _end_rows(rows) -> None:
-    store = _store()
+    sessions_store = store.current()
     for row in rows:
         sid = _unseal(row)
         if sid is not None:
-            store.delete(sid)
+            sessions_store.delete(sid)
         db.session.delete(row)
     db.session.commit()
 

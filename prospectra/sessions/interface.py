@@ -33,6 +33,7 @@ from itsdangerous import URLSafeSerializer
 from ..outages import SERVICE_ERRORS
 from .split import LOGIN_AT
 from .split import STORED_AT
+from .split import USER_ID
 from .split import CsrfOutside
 from .store import Store
 from .store import StoreUnavailable
@@ -110,7 +111,7 @@ class SplitSessionInterface(SessionInterface):
         if session.untouched:
             return  # a static file: the session was never read
         ending = not session and (session.modified or session.stale_cookie)
-        login = dict.get(session, "_user_id") is not None  # only login sessions are listed
+        login = dict.get(session, USER_ID) is not None  # only login sessions are listed
         if login and self.store.due(session):
             self.before_store(session)
         self.store.save_session(app, session, response)  # StoreUnavailable: the 503 page

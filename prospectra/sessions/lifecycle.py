@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app
 from flask import session
 from flask_login import login_user
 from flask_login import logout_user
 
 from ..models import User
 from . import index
+from . import store
 from .split import CSRF_KEY
 from .split import LOGIN_AT
 
@@ -29,7 +29,7 @@ def start(user: User) -> None:
     # protection, which is off (auth/__init__.py): nothing reads it, so it is not kept.
     session.pop("_id", None)
     session[LOGIN_AT] = int(time.time())
-    current_app.session_interface.store.regenerate(session)
+    store.current().regenerate(session)
     session.pop(CSRF_KEY, None)
     index.record(user.id, session.sid)
 
@@ -40,7 +40,7 @@ def renew() -> None:
     Used after a password change: whoever might have copied the old cookie holds nothing.
     """
     old_sid = session.sid
-    current_app.session_interface.store.regenerate(session)
+    store.current().regenerate(session)
     index.rekey(old_sid, session.sid)
 
 
@@ -56,6 +56,4 @@ def purge_expired(batch_size: int = PURGE_BATCH) -> tuple[int, int]:
 
     :returns: how many listings, how many store records.
     """
-    return index.purge_expired(batch_size), current_app.session_interface.store.purge_expired(
-        batch_size
-    )
+    return index.purge_expired(batch_size), store.current().purge_expired(batch_size)

@@ -32,9 +32,8 @@ from ..extensions import db
 from ..models import User
 from ..outages import SERVICE_ERRORS
 from . import index
+from .split import USER_ID
 from .split import USER_SNAPSHOT
-
-_USER_ID = "_user_id"  # where Flask-Login keeps the id of the logged-in user
 
 
 class SessionUser(UserMixin):
@@ -97,7 +96,7 @@ def load_user(user_id: str) -> SessionUser | None:
 def refresh(session_: dict[str, Any]) -> None:
     """Take the snapshot of a login session again from the row: called before its record is
     written. A database outage keeps the one it has (the next write tries again)."""
-    user_id = dict.get(session_, _USER_ID)
+    user_id = dict.get(session_, USER_ID)
     if not isinstance(user_id, str) or not user_id.isdigit():
         return
     try:
@@ -121,6 +120,6 @@ def forget(user_id: int) -> None:
     """
     index.drop_from_records(user_id, USER_SNAPSHOT)
     record = session._get_current_object() if has_request_context() else {}
-    if dict.get(record, _USER_ID) == str(user_id):
+    if dict.get(record, USER_ID) == str(user_id):
         dict.pop(record, USER_SNAPSHOT, None)
         record.rewrite = True

@@ -14,6 +14,7 @@ from typing import Any
 CSRF_KEY = "csrf_token"  # Flask-WTF's WTF_CSRF_FIELD_NAME, the key it uses in the session
 LOGIN_AT = "_login_at"  # epoch seconds of the login, for the absolute lifetime
 STORED_AT = "_stored_at"  # epoch seconds of the last store write, for the idle timeout
+USER_ID = "_user_id"  # where Flask-Login keeps the id of the logged-in user
 USER_SNAPSHOT = "_user"  # what pages show of the account (prospectra.sessions.snapshot)
 
 

@@ -47,6 +47,7 @@ from typing import Any
 import redis
 from flask import Flask
 from flask import Request
+from flask import current_app
 from flask.wrappers import Response
 from flask_session.defaults import Defaults
 from flask_session.redis import RedisSessionInterface
@@ -360,6 +361,11 @@ class SqlStore(Store, SqlAlchemySessionInterface):
                 raise
             return None
         return self.serializer.decode(bytes(row.data))
+
+
+def current() -> Store:
+    """The store of the app handling this request (held by its session interface)."""
+    return current_app.session_interface.store
 
 
 def build(app: Flask) -> Store:
