@@ -33,12 +33,18 @@ def devices(browser) -> Iterator[tuple]:
     phone.close()
 
 
-def log_in(context, site: str, password: str = PASSWORD):
+def submit_login(context, site: str, password: str = PASSWORD):
+    """Fill and send the login form in a new page of ``context``; return the page."""
     page = context.new_page()
     page.goto(site + "/login")
     page.get_by_label("E-mail address").fill("ada@example.org")
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
+    return page
+
+
+def log_in(context, site: str, password: str = PASSWORD):
+    page = submit_login(context, site, password)
     page.wait_for_url(site + "/dashboard")
     return page
 
@@ -81,7 +87,9 @@ def test_ending_the_other_sessions_logs_the_other_device_out(site, devices):
     page.locator("#end-password").fill(PASSWORD)
     page.get_by_role("button", name="End the session").click()
     page.wait_for_url(site + "/account")
-    assert not logged_in(phone, site)
+    other_page = phone.new_page()
+    other_page.goto(site + "/dashboard")
+    assert other_page.url.startswith(site + "/login")
     assert logged_in(laptop, site)
     assert only_declared(laptop, phone)
 
@@ -127,11 +135,7 @@ def test_deleting_the_account_logs_every_device_out(site, devices):
     assert not logged_in(laptop, site)
     assert not logged_in(phone, site)
     assert session_cookie(laptop) is None
-    login = phone.new_page()
-    login.goto(site + "/login")
-    login.get_by_label("E-mail address").fill("ada@example.org")
-    login.get_by_label("Password", exact=True).fill(PASSWORD)
-    login.get_by_role("button", name="Log in").click()
+    login = submit_login(phone, site)
     login.wait_for_load_state()
     assert login.url.startswith(site + "/login")  # the account is gone
     assert only_declared(laptop, phone)
