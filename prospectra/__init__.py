@@ -10,6 +10,7 @@ from . import auth
 from . import caching
 from . import cli
 from . import config
+from . import counters
 from . import database
 from . import errors
 from . import formatting
@@ -26,7 +27,6 @@ from .consent import decision as consent
 from .consent import withdrawal
 from .consent.views import bp as consent_bp
 from .dashboard import bp as dashboard_bp
-from .extensions import limiter
 from .health import bp as health_bp
 from .health import probes
 from .help import bp as help_bp
@@ -68,7 +68,6 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     database.init_app(app)
     sessions.init_app(app)
     auth.init_app(app)
-    limiter.init_app(app)
     i18n.init_app(app)
     formatting.init_app(app)
     analytics.init_app(app)
@@ -105,4 +104,5 @@ def shared_state(app: Flask) -> state.ProspectraState:
         banner=banner_on,
         banner_reason=reason,
         mail_fernet=mail_crypto.cipher(settings["mail"], app.secret_key),
+        counters=counters.build(settings["limits"]["storage_uri"]),
     )

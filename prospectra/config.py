@@ -229,7 +229,23 @@ def _check_server(s: dict[str, Any], production: bool) -> None:
     _between(s, "server.access_log_retention_days", 1, 400)
 
 
+# The storages of prospectra.counters that this install serves (the redis client is a dependency;
+# memcached, MongoDB and the rest would need drivers it does not have).
+COUNTER_STORAGES = ("memory", "redis", "rediss", "redis+unix")
+
+
 def _check_limits(s: dict[str, Any], production: bool) -> None:
+    uri = s["limits"]["storage_uri"]
+    parts = urlsplit(uri) if isinstance(uri, str) else None
+    if (
+        parts is None
+        or parts.scheme not in COUNTER_STORAGES
+        or not uri.startswith(f"{parts.scheme}://")
+    ):
+        raise ConfigError(
+            "limits.storage_uri: not a storage for the counters; use memory:// or a redis:// URL "
+            "such as redis://127.0.0.1:6379/1"
+        )
     for key in ("login_per_address", "login_per_account", "sends_per_user", "generations_per_user"):
         try:
             parse_many(s["limits"][key])
@@ -629,8 +645,6 @@ def flask_config(
         # own check compares with the forwarded Host, whose port depends on the proxy's spelling.
         "WTF_CSRF_SSL_STRICT": public_origin(settings) is None,
         "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
-        "RATELIMIT_STORAGE_URI": settings["limits"]["storage_uri"],
-        "RATELIMIT_HEADERS_ENABLED": False,
     }
 
 

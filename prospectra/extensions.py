@@ -1,8 +1,6 @@
 """The extension objects, unbound: each is bound to the application in create_app()."""
 
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
@@ -32,9 +30,3 @@ class _SessionOnlyLoginManager(LoginManager):
 login_manager = _SessionOnlyLoginManager()
 csrf = CSRFProtect()
 talisman = Talisman()
-# Keyed on the client address (ProxyFix makes it the real one behind a proxy); no cookie involved.
-limiter = Limiter(key_func=get_remote_address)
-# No route is decorated: every limit is counted by hand through limiter.limiter (auth/throttle.py
-# for password checks, mail/views.py for sends and generations), so every request skips
-# Flask-Limiter's own per-request bookkeeping (~0.2 ms each).
-limiter.request_filter(lambda: True)

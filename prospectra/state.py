@@ -15,6 +15,7 @@ from typing import Any
 from cryptography.fernet import MultiFernet
 from flask import Flask
 from flask import current_app
+from limits.strategies import RateLimiter
 
 from .providers import Provider
 
@@ -28,6 +29,7 @@ class ProspectraState:
     banner: bool  # whether the consent banner exists (prospectra.privacy.banner decides)
     banner_reason: str  # why, in the words `privacy status` prints
     mail_fernet: MultiFernet  # seals the SMTP passwords users save (prospectra.mail.crypto)
+    counters: RateLimiter  # every limit's counters, in [limits] storage_uri (prospectra.counters)
     # Recorded versions, newest first, once the database has answered (empty until then).
     policy_history: list[dict[str, Any]] = field(default_factory=list)
 

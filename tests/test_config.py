@@ -76,6 +76,11 @@ def test_environment_variables_override_the_file(tmp_path):
         ({"PROSPECTRA_SERVICE__POLICY_DATE": "2026-11-29"}, "service.policy_date: unknown key"),
         ({"PROSPECTRA_SERVICE__HOSTING_PROVIDER": "OVH"}, "service.hosting_provider: unknown key"),
         ({"PROSPECTRA_LIMITS__LOGIN_PER_ACCOUNT": "lots"}, "limits.login_per_account: not a rate limit"),
+        # The counters' storage: a scheme this install cannot serve, or no URL at all.
+        ({"PROSPECTRA_LIMITS__STORAGE_URI": "memcached://127.0.0.1:11211"}, "limits.storage_uri: not a storage"),
+        ({"PROSPECTRA_LIMITS__STORAGE_URI": "redis:127.0.0.1:6379"}, "limits.storage_uri: not a storage"),
+        ({"PROSPECTRA_LIMITS__STORAGE_URI": "127.0.0.1:6379"}, "limits.storage_uri: not a storage"),
+        ({"PROSPECTRA_LIMITS__STORAGE_URI": ""}, "limits.storage_uri: not a storage"),
         ({"PROSPECTRA_APP__INSTANCE_PATH": "relative/dir"}, "app.instance_path: must be an absolute"),
         ({"PROSPECTRA_CONFIG": "/nonexistent/prospectra.toml"}, "PROSPECTRA_CONFIG: cannot read"),
     ],

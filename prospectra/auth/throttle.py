@@ -7,7 +7,7 @@ page costs the account as much as one typed at login. Only wrong passwords count
 password is not checked at all (no hash is computed) and the caller shows its form again, with
 status 429.
 
-The counters live in Flask-Limiter's storage (``[limits] storage_uri``). They are read before the
+The counters live in ``[limits] storage_uri`` (:mod:`prospectra.counters`). They are read before the
 check and written after it, so requests running at the same time can pass together: at most one
 per gunicorn worker, a sync worker serving one request at a time.
 """
@@ -15,13 +15,13 @@ per gunicorn worker, a sync worker serving one request at a time.
 from __future__ import annotations
 
 from flask import current_app
+from flask import request
 from flask_babel import lazy_gettext as _l
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem
 from limits import parse_many
 
 from .. import accounts
-from ..extensions import limiter
+from .. import state
 from ..models import User
 
 MESSAGE = _l(
@@ -44,12 +44,13 @@ def check_password(user: User | None, password: str, *, email: str = "") -> bool
     :raises TooManyAttempts: the client address or the account is past its limit.
     """
     counters = _counters(user, email)
-    if not all(limiter.limiter.test(limit, *key) for limit, key in counters):
+    kept = state.current().counters
+    if not all(kept.test(limit, *key) for limit, key in counters):
         raise TooManyAttempts
     if accounts.check_password(user, password):
         return True
     for limit, key in counters:
-        limiter.limiter.hit(limit, *key)
+        kept.hit(limit, *key)
     return False
 
 
@@ -65,7 +66,8 @@ def account_key(user: User | None, email: str = "") -> str:
 
 def _counters(user: User | None, email: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
     settings = current_app.config["PROSPECTRA"]["limits"]
-    address = ("password-checks", "client", get_remote_address())
+    # The client address (ProxyFix makes it the real one behind the configured proxies).
+    address = ("password-checks", "client", request.remote_addr or "127.0.0.1")
     account = ("password-checks", "account", account_key(user, email))
     return [(limit, address) for limit in parse_many(settings["login_per_address"])] + [
         (limit, account) for limit in parse_many(settings["login_per_account"])

@@ -16,8 +16,8 @@ from flask_login import login_required
 from limits import RateLimitItemPerSecond
 from limits import parse_many
 
+from .. import state
 from ..assist import client as assist
-from ..extensions import limiter
 from . import relay
 from . import store
 from .forms import MAX_BODY
@@ -160,7 +160,8 @@ def _act(found):
 def _within_limit(kind: str) -> bool:
     """Count one more send or generation for this user; False past ``[limits] <kind>_per_user``."""
     limits = parse_many(current_app.config["PROSPECTRA"]["limits"][f"{kind}_per_user"])
-    return all(limiter.limiter.hit(limit, kind, str(current_user.id)) for limit in limits)
+    counters = state.current().counters
+    return all(counters.hit(limit, kind, str(current_user.id)) for limit in limits)
 
 
 def _send_alone(connection, message):
@@ -177,20 +178,21 @@ def _generate_alone(prompt: str) -> str:
 
 def _alone(kind: str, busy: Exception, call, *args):
     """Make ``call`` unless this user already has one of this ``kind`` under way (by any worker,
-    when the limiter's storage is shared): with slow relays or a slow assistant, one user could
+    when the counters' storage is shared): with slow relays or a slow assistant, one user could
     otherwise hold every worker.
 
-    The slot is a counter in the limiter's storage, cleared when the call ends; it expires by
+    The slot is a counter (:mod:`prospectra.counters`), cleared when the call ends; it expires by
     itself after gunicorn's worker timeout, the longest a killed worker could have held it.
     """
     seconds = current_app.config["PROSPECTRA"]["server"]["worker_timeout_seconds"]
     slot, who = RateLimitItemPerSecond(1, seconds), str(current_user.id)
-    if not limiter.limiter.hit(slot, kind, who):
+    counters = state.current().counters
+    if not counters.hit(slot, kind, who):
         raise busy
     try:
         return call(*args)
     finally:
-        limiter.limiter.clear(slot, kind, who)
+        counters.clear(slot, kind, who)
 
 
 def _drafts_full() -> str:
