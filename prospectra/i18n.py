@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 from flask import Flask
 from flask import has_request_context
@@ -45,8 +46,8 @@ def init_app(app: Flask) -> None:
 
 def select_language() -> str:
     """``?lang=`` if it names a language we have, else the browser's preference, else English."""
-    explicit = request.args.get("lang")
-    if explicit in LANGUAGES:
+    explicit = explicit_language()
+    if explicit:
         return explicit
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
@@ -57,7 +58,10 @@ def language() -> str:
 
 def explicit_language() -> str:
     """The language the URL asks for (``?lang=``), or "" when it names none we have."""
-    explicit = request.args.get("lang", "")
+    # Asked for every link a page renders: a test of the key, as werkzeug's .get() raises and
+    # catches an exception when the key is missing, as it is on most pages.
+    args = request.args
+    explicit = args["lang"] if "lang" in args else ""
     return explicit if explicit in LANGUAGES else ""
 
 
@@ -144,17 +148,22 @@ def _catalogue_of_this_request() -> dict:
     (about a hundred Python calls; a page has a dozen or more). The semantics are Jinja's
     "newstyle" gettext, which Flask-Babel installs: autoescaped, always %-formatted.
     """
-    translations = get_translations()
+    return {"gettext": _gettext_of(get_translations())}
 
+
+@functools.lru_cache(maxsize=8)
+def _gettext_of(translations) -> Callable[..., str]:
+    # One callable per catalogue (Flask-Babel keeps one object per language), made once.
     @pass_context
     def gettext(context: Context, string: str, **variables) -> str:
         text = translations.ugettext(string)
         if context.eval_ctx.autoescape:
             # Our own catalogue, as in Jinja's gettext: variables are escaped by the % below.
             text = Markup(text)  # nosec B704
-        return text % variables
+        # Jinja's newstyle gettext always %-formats ("%%" is "%"); a text without "%" is unchanged.
+        return text % variables if variables or "%" in text else text
 
-    return {"gettext": gettext}
+    return gettext
 
 
 def _keep_explicit_language(endpoint: str, values: dict) -> None:
@@ -166,5 +175,8 @@ def _keep_explicit_language(endpoint: str, values: dict) -> None:
 
 
 def _vary(response: Response) -> Response:
-    response.vary.add("Accept-Language")
+    if response.headers.get("Vary") is None:
+        response.headers["Vary"] = "Accept-Language"  # most responses: no parsing of the header
+    else:
+        response.vary.add("Accept-Language")
     return response

@@ -93,8 +93,9 @@ def current() -> ConsentState:
             providers=providers,
             banner=shared.banner,
             choice=choice,
-            gpc=request.headers.get("Sec-GPC", "").strip() == "1",
-            dnt=request.headers.get("DNT", "").strip() == "1",
+            # From the WSGI environ: Headers.get raises and catches on a missing header.
+            gpc=request.environ.get("HTTP_SEC_GPC", "").strip() == "1",
+            dnt=request.environ.get("HTTP_DNT", "").strip() == "1",
             public_page=bool(providers) and is_public(view) and not _signed_in(),
             path=request.path,
             previous_version=previous_version,
