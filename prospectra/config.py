@@ -585,12 +585,8 @@ def init_app(app: Flask, settings: dict[str, Any]) -> None:
     """
     write = not invocation.only_help()
     app.config.from_mapping(flask_config(settings, Path(app.instance_path), write=write))
-    service = settings["service"]
-
-    def _service() -> dict[str, Any]:
-        return {"service": service}
-
-    app.context_processor(_service)
+    # A global, not a context processor: the same for every page, so nothing runs per render.
+    app.jinja_env.globals["service"] = settings["service"]
 
 
 def flask_config(

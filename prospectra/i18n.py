@@ -10,6 +10,7 @@ import functools
 import re
 from collections.abc import Callable
 
+from babel import Locale
 from flask import Flask
 from flask import has_request_context
 from flask import request
@@ -44,12 +45,16 @@ def init_app(app: Flask) -> None:
     )
 
 
-def select_language() -> str:
+# Parsed once: Flask-Babel takes a Locale from the selector as it is (Locale.parse returns it).
+_LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
+
+
+def select_language() -> Locale:
     """``?lang=`` if it names a language we have, else the browser's preference, else English."""
     explicit = explicit_language()
     if explicit:
-        return explicit
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+        return _LOCALES[explicit]
+    return _LOCALES[request.accept_languages.best_match(LANGUAGES) or "en"]
 
 
 def language() -> str:

@@ -165,4 +165,4 @@ def init_app(app: Flask) -> None:
     facts = build(app.config["PROSPECTRA"], state.of(app).providers)
     app.extensions[EXTENSION] = facts
     app.jinja_env.globals["placeholder"] = placeholder
-    app.context_processor(lambda: {"hosting": facts.hosting, "legal": facts})
+    app.jinja_env.globals.update(hosting=facts.hosting, legal=facts)  # fixed: nothing per render
