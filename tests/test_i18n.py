@@ -129,7 +129,7 @@ def test_every_template_with_messages_gives_its_messages_to_the_catalogue(extrac
 
 @pytest.mark.parametrize(
     ("template", "message"),
-    [("prospectra/templates/base.html", "Skip to content"), ("prospectra/templates/_footer.html", "Cookie settings")],
+    [("prospectra/templates/base.html", "Skip to content"), ("prospectra/templates/base.html", "Cookie settings")],
 )  # fmt: skip
 def test_the_header_and_footer_messages_are_extracted(extraction, template, message):
     catalog, _ = extraction

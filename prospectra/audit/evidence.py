@@ -30,7 +30,6 @@ BANNER_FILES = (
     "templates/consent/_banner.html",
     "templates/consent/settings.html",
     "templates/base.html",
-    "templates/_footer.html",
     "static/style.css",
     "static/app.js",
 )

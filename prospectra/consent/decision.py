@@ -84,23 +84,30 @@ def init_app(app: Flask) -> None:
 
 def current() -> ConsentState:
     """The consent state of this request (computed once per request)."""
-    if "consent_state" not in g:
-        shared = app_state.current()
-        providers = shared.providers
-        choice, previous_version = _read_choice() if providers else (None, None)
-        view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-        g.consent_state = ConsentState(
-            providers=providers,
-            banner=shared.banner,
-            choice=choice,
-            # From the WSGI environ: Headers.get raises and catches on a missing header.
-            gpc=request.environ.get("HTTP_SEC_GPC", "").strip() == "1",
-            dnt=request.environ.get("HTTP_DNT", "").strip() == "1",
-            public_page=bool(providers) and is_public(view) and not _signed_in(),
-            path=request.path,
-            previous_version=previous_version,
-        )
-    return g.consent_state
+    # Read on every page several times (context, tags, CSP, page cache): one lookup of `g` each.
+    state = g.get("consent_state")
+    if state is None:
+        state = g.consent_state = _decide()
+    return state
+
+
+def _decide() -> ConsentState:
+    app, req = current_app._get_current_object(), request._get_current_object()
+    shared = app_state.of(app)
+    providers = shared.providers
+    choice, previous_version = _read_choice() if providers else (None, None)
+    view = app.view_functions.get(req.endpoint) if req.endpoint else None
+    return ConsentState(
+        providers=providers,
+        banner=shared.banner,
+        choice=choice,
+        # From the WSGI environ: Headers.get raises and catches on a missing header.
+        gpc=req.environ.get("HTTP_SEC_GPC", "").strip() == "1",
+        dnt=req.environ.get("HTTP_DNT", "").strip() == "1",
+        public_page=bool(providers) and is_public(view) and not _signed_in(),
+        path=req.path,
+        previous_version=previous_version,
+    )
 
 
 def page_variant() -> str | None:
