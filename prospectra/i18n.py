@@ -153,12 +153,16 @@ def _catalogue_of_this_request() -> dict:
     (about a hundred Python calls; a page has a dozen or more). The semantics are Jinja's
     "newstyle" gettext, which Flask-Babel installs: autoescaped, always %-formatted.
     """
-    return {"gettext": _gettext_of(get_translations())}
+    return {"gettext": _gettext_in(language())}
 
 
-@functools.lru_cache(maxsize=8)
-def _gettext_of(translations) -> Callable[..., str]:
-    # One callable per catalogue (Flask-Babel keeps one object per language), made once.
+@functools.lru_cache(maxsize=len(LANGUAGES))
+def _gettext_in(lang: str) -> Callable[..., str]:
+    # One callable per language, made at its first page: Flask-Babel loads a language's
+    # catalogue once per process too, from the package's own translations (the same for every
+    # app), and finding it again on each page cost ~10 us.
+    translations = get_translations()  # this request's, whose language is `lang`
+
     @pass_context
     def gettext(context: Context, string: str, **variables) -> str:
         text = translations.ugettext(string)

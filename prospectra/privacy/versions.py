@@ -324,11 +324,12 @@ def history(limit: int = HISTORY_SHOWN) -> list[PolicyVersion]:
 
 def notice_for_current_user() -> PolicyVersion | None:
     """The change a logged-in user has not been told about yet, marked as told (shown once)."""
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # read on every page: one lookup
+    if not user.is_authenticated:
         return None
     current = state.current().policy_version
-    if current_user.policy_version_seen == current:  # the session's snapshot: no query
+    if user.policy_version_seen == current:  # the session's snapshot: no query
         return None
-    if not accounts.mark_policy_seen(current_user.id, current):
+    if not accounts.mark_policy_seen(user.id, current):
         return None  # told already, on another device
     return db.session.scalar(select(PolicyVersion).where(PolicyVersion.version == current))
