@@ -22,6 +22,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from . import vary
 from .extensions import babel
 
 LANGUAGES = ("en", "fr")
@@ -54,6 +55,8 @@ def select_language() -> Locale:
     explicit = explicit_language()
     if explicit:
         return _LOCALES[explicit]
+    if not request.environ.get("HTTP_ACCEPT_LANGUAGE"):
+        return _LOCALES["en"]  # no preference sent: nothing to parse
     return _LOCALES[request.accept_languages.best_match(LANGUAGES) or "en"]
 
 
@@ -184,8 +187,5 @@ def _keep_explicit_language(endpoint: str, values: dict) -> None:
 
 
 def _vary(response: Response) -> Response:
-    if response.headers.get("Vary") is None:
-        response.headers["Vary"] = "Accept-Language"  # most responses: no parsing of the header
-    else:
-        response.vary.add("Accept-Language")
+    vary.add(response, "Accept-Language")
     return response

@@ -61,6 +61,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import delete
 from sqlalchemy import select
 
+from .. import vary
 from ..database import delete_in_batches
 from ..database import delete_one_batch
 from ..extensions import db
@@ -202,7 +203,7 @@ class Store:
         if session and not self.due(session):
             # Most logged-in pages: nothing to write, and Flask-Session would only add this.
             if session.accessed:
-                response.vary.add("Cookie")
+                vary.add(response, "Cookie")
             return
         with _outage("write"):
             super().save_session(app, session, response)
