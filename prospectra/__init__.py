@@ -21,6 +21,7 @@ from . import security
 from . import sessions
 from . import state
 from . import static_files
+from . import templating
 from .analytics import setup as analytics
 from .analytics.views import bp as analytics_bp
 from .consent import decision as consent
@@ -59,7 +60,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     :raises prospectra.config.ConfigError: when a setting is invalid.
     """
     settings = config.load_settings(overrides)
-    app = Flask(__name__, instance_path=str(config.checked_instance_folder(settings)))
+    app = templating.App(__name__, instance_path=str(config.checked_instance_folder(settings)))
     app.testing = testing
     config.init_app(app, settings)
     state.init_app(app, shared_state(app))
