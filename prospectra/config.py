@@ -176,6 +176,11 @@ def _check_session(s: dict[str, Any], production: bool) -> None:
     _between(s, "session.absolute_lifetime_hours", 1, 30 * 24)
     _between(s, "session.cleanup_every_n_requests", 0, 10**9)
     _between(s, "session.redis_timeout_seconds", 0.1, 30)
+    if s["session"]["store"] == "redis":  # redis-py's schemes; it raised a traceback at start
+        _url_of(
+            s, "session.redis_url", ("redis", "rediss", "unix"),
+            "not a Redis URL; use one such as redis://127.0.0.1:6379/0",
+        )  # fmt: skip
     if not s["session"]["key_prefix"]:
         raise ConfigError("session.key_prefix: must not be empty")
     if s["session"]["idle_timeout_minutes"] > s["session"]["absolute_lifetime_hours"] * 60:
@@ -235,17 +240,11 @@ COUNTER_STORAGES = ("memory", "redis", "rediss", "redis+unix")
 
 
 def _check_limits(s: dict[str, Any], production: bool) -> None:
-    uri = s["limits"]["storage_uri"]
-    parts = urlsplit(uri) if isinstance(uri, str) else None
-    if (
-        parts is None
-        or parts.scheme not in COUNTER_STORAGES
-        or not uri.startswith(f"{parts.scheme}://")
-    ):
-        raise ConfigError(
-            "limits.storage_uri: not a storage for the counters; use memory:// or a redis:// URL "
-            "such as redis://127.0.0.1:6379/1"
-        )
+    _url_of(
+        s, "limits.storage_uri", COUNTER_STORAGES,
+        "not a storage for the counters; use memory:// or a redis:// URL such as "
+        "redis://127.0.0.1:6379/1",
+    )  # fmt: skip
     for key in ("login_per_address", "login_per_account", "sends_per_user", "generations_per_user"):
         try:
             parse_many(s["limits"][key])
@@ -473,6 +472,14 @@ def _get(s: dict, dotted: str) -> Any:
 def _one_of(s: dict, dotted: str, allowed: tuple[str, ...]) -> None:
     if _get(s, dotted) not in allowed:
         raise ConfigError(f"{dotted}: must be one of {', '.join(map(repr, allowed))}")
+
+
+def _url_of(s: dict, dotted: str, schemes: tuple[str, ...], refusal: str) -> None:
+    """Refuse a value that is not a ``scheme://...`` URL of one of ``schemes``."""
+    value = _get(s, dotted)
+    scheme = urlsplit(value).scheme if isinstance(value, str) else None
+    if scheme not in schemes or not value.startswith(f"{scheme}://"):
+        raise ConfigError(f"{dotted}: {refusal}")
 
 
 def _between(s: dict, dotted: str, low: float, high: float) -> None:

@@ -81,6 +81,9 @@ def test_environment_variables_override_the_file(tmp_path):
         ({"PROSPECTRA_LIMITS__STORAGE_URI": "redis:127.0.0.1:6379"}, "limits.storage_uri: not a storage"),
         ({"PROSPECTRA_LIMITS__STORAGE_URI": "127.0.0.1:6379"}, "limits.storage_uri: not a storage"),
         ({"PROSPECTRA_LIMITS__STORAGE_URI": ""}, "limits.storage_uri: not a storage"),
+        # The Redis session store's URL (redis-py stopped start with a traceback).
+        ({"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "127.0.0.1:6379"}, "session.redis_url: not a Redis URL"),
+        ({"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "http://127.0.0.1:6379"}, "session.redis_url: not a Redis URL"),
         ({"PROSPECTRA_APP__INSTANCE_PATH": "relative/dir"}, "app.instance_path: must be an absolute"),
         ({"PROSPECTRA_CONFIG": "/nonexistent/prospectra.toml"}, "PROSPECTRA_CONFIG: cannot read"),
     ],
