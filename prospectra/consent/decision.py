@@ -95,10 +95,9 @@ def _decide() -> ConsentState:
     app, req = current_app._get_current_object(), request._get_current_object()
     shared = app_state.of(app)
     providers = shared.providers
-    if not providers:  # no measurement configured: nothing to decide, no tag, no banner
-        return ConsentState(providers, shared.banner, None, gpc=False, dnt=False, path=req.path)
-    choice, previous_version = _read_choice()
-    view = app.view_functions.get(req.endpoint) if req.endpoint else None
+    # No measurement configured: no stored choice to read, and no page a tag could run on.
+    choice, previous_version = _read_choice() if providers else (None, None)
+    view = app.view_functions.get(req.endpoint) if providers and req.endpoint else None
     return ConsentState(
         providers=providers,
         banner=shared.banner,
@@ -106,7 +105,7 @@ def _decide() -> ConsentState:
         # From the WSGI environ: Headers.get raises and catches on a missing header.
         gpc=req.environ.get("HTTP_SEC_GPC", "").strip() == "1",
         dnt=req.environ.get("HTTP_DNT", "").strip() == "1",
-        public_page=is_public(view) and not _signed_in(),
+        public_page=bool(providers) and is_public(view) and not _signed_in(),
         path=req.path,
         previous_version=previous_version,
     )

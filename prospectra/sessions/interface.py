@@ -30,6 +30,7 @@ from flask.wrappers import Response
 from itsdangerous import BadData
 from itsdangerous import URLSafeSerializer
 
+from .. import vary
 from ..outages import SERVICE_ERRORS
 from .split import LOGIN_AT
 from .split import STORED_AT
@@ -130,7 +131,7 @@ class SplitSessionInterface(SessionInterface):
                 response.set_cookie(
                     self.csrf_cookie, self._signer(app).dumps(session.csrf), **self._attributes(app)
                 )
-            response.vary.add("Cookie")
+            vary.add(response, "Cookie")
 
     def _forget_stale(self, app: Flask, sid: str | None) -> None:
         # The store dropped this record by itself (expired): its listing goes too. Best effort:
@@ -156,4 +157,4 @@ class SplitSessionInterface(SessionInterface):
         for header in others:
             response.headers.add("Set-Cookie", header)
         response.delete_cookie(name, **self._attributes(app))
-        response.vary.add("Cookie")
+        vary.add(response, "Cookie")
