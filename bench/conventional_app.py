@@ -6,6 +6,12 @@ request, Flask-Session keeping the session server-side (Redis, or SQLite in WAL 
 Flask-Session's SQLAlchemy store), CSRFProtect with a logout form on the page, Talisman with its
 defaults, ProxyFix for the TLS proxy in front. Nothing of Prospectra is imported.
 
+The page is Prospectra's dashboard (the issue's yardstick is "the same logged-in page"): the same
+text and layout, navigation with the language switch and footer, the layout in English or French
+with Flask-Babel (``?lang=`` or Accept-Language), every link built with ``url_for``. The French
+catalogue is the project's, read as data: a team would have its own with the same texts. The pages
+the layout links to exist, with the same layout, so that ``url_for`` can build their links.
+
 Configured by environment variables: CONVENTIONAL_STORE ("redis" or "sqlite"),
 CONVENTIONAL_REDIS_URL, CONVENTIONAL_DATABASE (a SQLite file) and CONVENTIONAL_SECRET_KEY.
 ``python -m bench.conventional_app create-user EMAIL PASSWORD`` adds the account the bench logs in with.
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import redis
 from flask import Flask
@@ -22,6 +29,9 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import Babel
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import LoginManager
 from flask_login import UserMixin
 from flask_login import current_user
@@ -39,6 +49,22 @@ from werkzeug.security import generate_password_hash
 
 db = SQLAlchemy()
 login_manager = LoginManager()
+LANGUAGES = {"en": "English", "fr": "Français"}
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "prospectra" / "translations"
+# The pages the layout links to: endpoint -> (rule, title).
+PAGES = {
+    "home": ("/", "Prospectra"),
+    "favicon": ("/favicon.ico", "Prospectra"),
+    "messages": ("/mail/", "Messages"),
+    "account": ("/account", "Account"),
+    "cookie_settings": ("/consent", "Cookie settings"),
+    "cookie_policy": ("/legal/cookies", "Cookie policy"),
+    "privacy_policy": ("/legal/privacy", "Privacy policy"),
+    "legal_notice": ("/legal/notice", "Legal notice"),
+    "terms": ("/legal/terms", "Terms of use"),
+    "help": ("/help/", "Help"),
+    "help_cookies": ("/help/cookies", "Managing cookies"),
+}
 
 
 class User(UserMixin, db.Model):
@@ -53,6 +79,13 @@ def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))  # one SELECT on every logged-in request
 
 
+def select_locale() -> str:
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    return request.accept_languages.best_match(LANGUAGES, "en")
+
+
 def create_app() -> Flask:
     app = Flask(__name__, template_folder="templates/conventional")
     store = os.environ.get("CONVENTIONAL_STORE", "sqlite")
@@ -63,6 +96,10 @@ def create_app() -> Flask:
         SESSION_PERMANENT=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
+        PUBLISHER="Prospectra SAS",
+        DOMAIN="app.prospectra.example",
+        CONTACT_EMAIL="privacy@prospectra.example",
     )
     if store == "redis":
         app.config.update(
@@ -81,6 +118,8 @@ def create_app() -> Flask:
     login_manager.login_view = "login"
     CSRFProtect(app)
     Talisman(app)
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(languages=LANGUAGES, get_locale=get_locale)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     @app.get("/login")
@@ -108,11 +147,21 @@ def create_app() -> Flask:
         logout_user()
         return redirect(url_for("login_form"), 303)
 
+    for endpoint, (rule, title) in PAGES.items():
+        app.add_url_rule(rule, endpoint, _page(title))
+
     @app.get("/healthz")
     def healthz():
         return "ok"
 
     return app
+
+
+def _page(title: str):
+    def page():
+        return render_template("page.html", title=_(title))
+
+    return page
 
 
 def _wal(dbapi_connection, _record) -> None:
