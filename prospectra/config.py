@@ -475,11 +475,33 @@ def _one_of(s: dict, dotted: str, allowed: tuple[str, ...]) -> None:
 
 
 def _url_of(s: dict, dotted: str, schemes: tuple[str, ...], refusal: str) -> None:
-    """Refuse a value that is not a ``scheme://...`` URL of one of ``schemes``."""
+    """Refuse a value that is not a whole ``scheme://...`` URL of one of ``schemes``.
+
+    What redis-py and limits would only trip over later is refused here: a port that is no port
+    (their traceback at start), a host with a blank or a ';', a database that is no number
+    (redis-py silently used database 0), a unix:// URL without a socket path.
+    """
     value = _get(s, dotted)
-    scheme = urlsplit(value).scheme if isinstance(value, str) else None
-    if scheme not in schemes or not value.startswith(f"{scheme}://"):
+    if not isinstance(value, str) or not _is_url_of(value, schemes):
         raise ConfigError(f"{dotted}: {refusal}")
+
+
+def _is_url_of(value: str, schemes: tuple[str, ...]) -> bool:
+    if any(c.isspace() for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (parsed here: not a number, or out of range, raises ValueError)
+    except ValueError:
+        return False
+    if parts.scheme not in schemes or not value.startswith(f"{parts.scheme}://"):
+        return False
+    if parts.scheme == "memory":
+        return value == "memory://"
+    if parts.scheme.endswith("unix"):  # a socket: its absolute path, no host
+        return not parts.netloc and parts.path.startswith("/")
+    host_ok = bool(parts.hostname) and provider_rules.is_host_name(parts.hostname)
+    return host_ok and re.fullmatch(r"(/[0-9]*)?", parts.path) is not None
 
 
 def _between(s: dict, dotted: str, low: float, high: float) -> None:

@@ -84,6 +84,16 @@ def test_environment_variables_override_the_file(tmp_path):
         # The Redis session store's URL (redis-py stopped start with a traceback).
         ({"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "127.0.0.1:6379"}, "session.redis_url: not a Redis URL"),
         ({"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "http://127.0.0.1:6379"}, "session.redis_url: not a Redis URL"),
+        # What redis-py would only trip over later: a traceback at start, or database 0 in silence.
+        ({"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "redis://127.0.0.1:abc/0"}, "session.redis_url: not a Redis URL"),
+        ({"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "redis://127.0.0.1:99999/0"}, "session.redis_url: not a Redis URL"),
+        ({"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "redis://127.0.0.1:6379/sessions"}, "session.redis_url: not a Redis URL"),
+        ({"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "redis://127.0.0.1;x:6379/0"}, "session.redis_url: not a Redis URL"),
+        ({"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "redis://127.0.0.1:6379/0 "}, "session.redis_url: not a Redis URL"),
+        ({"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "redis://"}, "session.redis_url: not a Redis URL"),
+        ({"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "unix://"}, "session.redis_url: not a Redis URL"),
+        ({"PROSPECTRA_LIMITS__STORAGE_URI": "memory://counters"}, "limits.storage_uri: not a storage"),
+        ({"PROSPECTRA_LIMITS__STORAGE_URI": "redis+unix://"}, "limits.storage_uri: not a storage"),
         ({"PROSPECTRA_APP__INSTANCE_PATH": "relative/dir"}, "app.instance_path: must be an absolute"),
         ({"PROSPECTRA_CONFIG": "/nonexistent/prospectra.toml"}, "PROSPECTRA_CONFIG: cannot read"),
     ],
@@ -93,6 +103,20 @@ def test_invalid_setting_stops_start_with_a_message_naming_the_key(environ, mess
         load_settings(environ=environ)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "redis://:secret@localhost:6379/2"},
+        {"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "rediss://[::1]:6380"},
+        {"PROSPECTRA_SESSION__STORE": "redis", "PROSPECTRA_SESSION__REDIS_URL": "unix:///run/redis/redis.sock?db=1"},
+        {"PROSPECTRA_LIMITS__STORAGE_URI": "redis+unix:///run/redis/redis.sock"},
+        {"PROSPECTRA_LIMITS__STORAGE_URI": "redis://redis.internal:6379/"},
+    ],
+)  # fmt: skip
+def test_redis_urls_as_ops_write_them_are_accepted(environ):
+    load_settings(environ=environ)
 
 
 @pytest.mark.parametrize(
